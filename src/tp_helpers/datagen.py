@@ -11,8 +11,8 @@ for this lab:
 * a few questions with leading whitespace, as in SQuAD;
 * several gold answers per validation question (the same span twice, plus a longer variant).
 
-It must also be *learnable* in a few dozen CPU steps: each question names the person and a relation
-("Where was ... born?") that appears, worded in one of a few ways, next to its answer in the context.
+It must also be *learnable* in a few dozen CPU steps: each question names the person and a
+relation ("Where was ... born?") that appears, worded in one of a few ways, next to its answer.
 
 Only the standard library is used here; :mod:`tp_helpers.data` writes the rows to parquet.
 """
@@ -272,11 +272,11 @@ def _row_id(split: str, index: int) -> str:
 
 
 def _lengths(rng: random.Random) -> int:
-    """Number of filler sentences: most contexts short, about a third long or very long."""
+    """Number of filler sentences: most contexts short, one in seven long or very long."""
     draw = rng.random()
-    if draw < 0.8:
+    if draw < 0.86:
         return rng.randint(0, 4)
-    if draw < 0.94:
+    if draw < 0.95:
         return rng.randint(14, 22)
     return rng.randint(24, 29)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -118,7 +119,8 @@ class NotebookFailed(TPError):
     exit_code = 1
 
     def __init__(self, path: Path, error: Exception) -> None:
-        lines = str(error).strip().splitlines()
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # IPython colours tracebacks
+        lines = plain.strip().splitlines()
         tail = "\n".join(lines[-12:])
         super().__init__(
             f"{path} failed while running:\n{tail}\n"
