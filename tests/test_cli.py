@@ -96,3 +96,20 @@ def test_notebook_runs_under_plain_jupyter_nbconvert(tmp_path):
     executed = nbformat.read(out, as_version=4)
     printed = [o.get("text", "") for c in executed.cells for o in c.get("outputs", [])]
     assert any(text.startswith("exact_match=") for text in printed)
+
+
+def test_failing_notebook_names_the_error_and_exits_1(tmp_path):
+    notebook = tmp_path / "broken.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("answer = 1 / 0")])
+    nbformat.write(nb, notebook)
+    result = tp_course("run", "--profile", "offline", "--notebook", str(notebook), "--out", str(tmp_path / "o"))
+    assert result.returncode == 1
+    assert "broken.ipynb failed while running" in result.stderr
+    assert "ZeroDivisionError" in result.stderr and "\x1b[" not in result.stderr
+    assert "run it cell by cell" in result.stderr
+
+
+def test_missing_notebook_is_a_clear_error(tmp_path):
+    result = tp_course("run", "--notebook", str(tmp_path / "nope.ipynb"), "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert "nope.ipynb not found" in result.stderr

@@ -12,6 +12,7 @@ build is discarded.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -21,7 +22,20 @@ from . import datagen
 from .errors import ResourceError
 
 SPLITS = tuple(datagen.SPLIT_SIZES)
-DATASET_NAME = f"squad-offline-v{datagen.GENERATOR_VERSION}"
+
+
+def _generator_fingerprint() -> str:
+    """Short hash of the generator's source.
+
+    ``datasets`` caches what it loads by path and file times, and may serve a stale copy after a
+    folder is rebuilt in place. Naming the folder after the generator that wrote it means new
+    rows always get a new path.
+    """
+    source = Path(datagen.__file__).read_bytes().replace(b"\r\n", b"\n")
+    return hashlib.sha256(source).hexdigest()[:8]
+
+
+DATASET_NAME = f"squad-offline-v{datagen.GENERATOR_VERSION}-{_generator_fingerprint()}"
 
 
 def cache_root() -> Path:

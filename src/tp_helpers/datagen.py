@@ -254,7 +254,7 @@ def _context(
     # that the relation named by the question points at one sentence only.
     family = asked.key.split("_")[0]
     other_facts = [f for f in FACTS if f.key.split("_")[0] != family]
-    shown = rng.sample(other_facts, rng.randint(1, 2))
+    shown = rng.sample(other_facts, 1)
     for fact in shown:
         sentences.insert(
             rng.randint(0, len(sentences)), _fact_sentence(fact, person, answers, rng)[0]
@@ -278,7 +278,7 @@ def _lengths(rng: random.Random) -> int:
         return rng.randint(0, 4)
     if draw < 0.95:
         return rng.randint(14, 22)
-    return rng.randint(24, 29)
+    return rng.randint(30, 36)
 
 
 def generate_rows(split: str, size: int, seed: int = SEED) -> Iterator[dict]:

@@ -118,7 +118,7 @@ def _offline() -> Profile:
         model_config={"hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0},
         max_length=128,
         doc_stride=32,
-        learning_rate=3e-4,
+        learning_rate=5e-4,
         train_batch_size=8,
         eval_batch_size=32,
         num_train_epochs=2,

@@ -83,6 +83,7 @@ def execute_notebook(
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(notebook_path, as_version=4)
+    original_kernelspec = nb.metadata.get("kernelspec", {})
     if extra_source is not None:
         nb.cells.append(nbformat.v4.new_code_cell(extra_source))
     with tempfile.TemporaryDirectory(prefix="tp-kernel-") as tmp:
@@ -104,6 +105,9 @@ def execute_notebook(
         finally:
             os.environ.clear()
             os.environ.update(saved_env)
+    nb.metadata["kernelspec"] = original_kernelspec  # not the private spec we ran with
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timestamps: noise in every diff
     extra_output = ""
     if extra_source is not None:
         probe = nb.cells.pop()
