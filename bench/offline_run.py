@@ -28,7 +28,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as out:
             started = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "tp_helpers.cli", "run", "--profile", args.profile, "--out", out],
+                [
+                    sys.executable,
+                    "-m",
+                    "tp_helpers.cli",
+                    "run",
+                    "--profile",
+                    args.profile,
+                    "--out",
+                    out,
+                ],
                 check=True,
                 capture_output=True,
             )
@@ -43,7 +52,8 @@ def main() -> None:
             f"steps={summary['train_steps']}",
             flush=True,
         )
-    median = {k: statistics.median(r[k] for r in rows) for k in ("wall", "seconds", "exact_match", "f1")}
+    keys = ("wall", "seconds", "exact_match", "f1")
+    median = {k: statistics.median(r[k] for r in rows) for k in keys}
     print(
         f"median of {args.runs}: wall={median['wall']:.1f}s notebook={median['seconds']:.1f}s "
         f"exact_match={median['exact_match']:.1f} f1={median['f1']:.1f}"

@@ -1,20 +1,10 @@
-"""Test-wide set-up: no test may reach the network, and Hugging Face libraries must know it
-before they are imported (huggingface_hub reads these variables at import time)."""
+"""Fixtures shared by the tests (the offline environment itself is set in ../conftest.py)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-for _var in (
-    "HF_HUB_OFFLINE",
-    "HF_DATASETS_OFFLINE",
-    "HF_EVALUATE_OFFLINE",
-    "TRANSFORMERS_OFFLINE",
-):
-    os.environ.setdefault(_var, "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION = REPO / "solutions" / "tp7_qa.ipynb"

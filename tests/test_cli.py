@@ -102,7 +102,9 @@ def test_failing_notebook_names_the_error_and_exits_1(tmp_path):
     notebook = tmp_path / "broken.ipynb"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("answer = 1 / 0")])
     nbformat.write(nb, notebook)
-    result = tp_course("run", "--profile", "offline", "--notebook", str(notebook), "--out", str(tmp_path / "o"))
+    result = tp_course(
+        "run", "--profile", "offline", "--notebook", str(notebook), "--out", str(tmp_path / "o")
+    )
     assert result.returncode == 1
     assert "broken.ipynb failed while running" in result.stderr
     assert "ZeroDivisionError" in result.stderr and "\x1b[" not in result.stderr
