@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -99,7 +100,9 @@ def execute_notebook(
         saved_env = dict(os.environ)
         os.environ.update(env or {})
         try:
-            client.execute(cwd=str(cwd))
+            # The kernel process's own stderr only carries its start-up chatter; what cells
+            # print to stderr reaches the notebook through the kernel protocol.
+            client.execute(cwd=str(cwd), stderr=subprocess.DEVNULL)
         except CellExecutionError as exc:
             raise NotebookFailed(notebook_path, exc) from None
         finally:
