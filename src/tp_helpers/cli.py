@@ -7,18 +7,13 @@ import sys
 from pathlib import Path
 
 from .errors import TPError
-from .profiles import PROFILES, default_profile_name
+from .profiles import check_profile_name, default_profile_name
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run_solution
 
-    profile = args.profile or default_profile_name()
-    if profile not in PROFILES:
-        raise TPError(
-            f"unknown profile {profile!r}; valid profiles: {', '.join(sorted(PROFILES))}. "
-            "Pass --profile with one of them."
-        )
+    profile = check_profile_name(args.profile or default_profile_name())
     print(f"running {args.notebook} in the {profile} profile ...", flush=True)
     summary = run_solution(
         profile, Path(args.out), notebook=Path(args.notebook), timeout=args.timeout

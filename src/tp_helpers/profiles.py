@@ -154,19 +154,25 @@ def detect_device() -> tuple[str, str]:
     return "cpu", "fp32"
 
 
-def get_profile(name: str | None = None) -> Profile:
-    """Build the profile to run with, ready to use.
-
-    ``name`` defaults to :func:`default_profile_name`. The offline profile switches every Hugging
-    Face library to offline mode *before* they are imported, so call this first in a notebook.
-    """
-    name = (name or default_profile_name()).strip().lower()
+def check_profile_name(name: str) -> str:
+    """The normalised profile name, or a :class:`ProfileError` listing the valid ones."""
+    name = name.strip().lower()
     if name not in PROFILES:
         valid = ", ".join(sorted(PROFILES))
         raise ProfileError(
             f"unknown profile {name!r}; valid profiles: {valid}. "
             "Set TP_PROFILE (or --profile) to one of them."
         )
+    return name
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Build the profile to run with, ready to use.
+
+    ``name`` defaults to :func:`default_profile_name`. The offline profile switches every Hugging
+    Face library to offline mode *before* they are imported, so call this first in a notebook.
+    """
+    name = check_profile_name(name or default_profile_name())
     if name == "offline":
         for var in OFFLINE_ENV_VARS:
             os.environ[var] = "1"
