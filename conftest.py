@@ -8,8 +8,9 @@ notebook, made with the offline profile, are compared with an offline run.
 
 import os
 
-OFFLINE = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HF_EVALUATE_OFFLINE", "TRANSFORMERS_OFFLINE")
-for _var in OFFLINE:
+from tp_helpers.profiles import OFFLINE_ENV_VARS  # imports no Hugging Face library
+
+for _var in OFFLINE_ENV_VARS:
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("TP_PROFILE", "offline")
 os.environ.setdefault("MPLBACKEND", "Agg")

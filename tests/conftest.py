@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tp_helpers.runner import SOLUTION_NOTEBOOK
+
 REPO = Path(__file__).resolve().parents[1]
-SOLUTION = REPO / "solutions" / "tp7_qa.ipynb"
+SOLUTION = REPO / SOLUTION_NOTEBOOK
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import nbformat
 
-SOLUTION = Path(__file__).resolve().parents[1] / "solutions" / "tp7_qa.ipynb"
+from .conftest import SOLUTION
+
 PRELUDE = "import collections\nimport numpy as np\nfrom tqdm.auto import tqdm\n"
 
 

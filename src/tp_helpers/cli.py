@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import TPError
 from .profiles import check_profile_name, default_profile_name
+from .runner import SOLUTION_NOTEBOOK
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="full or offline (default: $TP_PROFILE, else offline if HF_HUB_OFFLINE=1, else full)",
     )
     run.add_argument("--out", default="runs/latest", help="folder for the executed notebook")
-    run.add_argument("--notebook", default="solutions/tp7_qa.ipynb", help="notebook to run")
+    run.add_argument("--notebook", default=str(SOLUTION_NOTEBOOK), help="notebook to run")
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     run.set_defaults(func=_cmd_run)
 
