@@ -137,3 +137,31 @@ def test_unusable_cache_location_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("TP_DATA_DIR", str(blocker))
     with pytest.raises(ResourceError, match="set TP_DATA_DIR to a writable folder"):
         offline_dataset_path()
+
+
+def test_edge_rows_end_the_context_or_a_window(offline_splits, tokenizer):
+    """The rows exercise 07/12's bound needs: the answer is the context's last token, or the last
+    context token of a window that is not the last one (at the offline and full window sizes)."""
+    from tp_helpers.datagen import EDGE_ROWS
+
+    for split, edges in EDGE_ROWS.items():
+        for index, windows in edges.items():
+            row = offline_splits[split][index]
+            answer, start = row["answers"]["text"][0], row["answers"]["answer_start"][0]
+            if windows is None:
+                assert row["context"].endswith(answer), row["id"]
+                continue
+            encoded = tokenizer(
+                row["question"].lstrip(),
+                row["context"],
+                truncation="only_second",
+                max_length=windows[0],
+                stride=windows[1],
+                return_overflowing_tokens=True,
+                return_offsets_mapping=True,
+            )
+            ends = []
+            for i in range(len(encoded["input_ids"]) - 1):
+                last = max(k for k, s in enumerate(encoded.sequence_ids(i)) if s == 1)
+                ends.append(tuple(encoded["offset_mapping"][i][last]))
+            assert (start, start + len(answer)) in ends, (split, index, windows)

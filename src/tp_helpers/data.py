@@ -102,7 +102,7 @@ def write_dataset(folder: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = datagen.generate()
+    rows = datagen.generate(tokenizer=_tokenizer())
     schema = pa.schema(
         [
             ("id", pa.string()),
@@ -122,6 +122,16 @@ def write_dataset(folder: Path) -> None:
         table = pa.Table.from_pylist(split_rows, schema=schema)
         pq.write_table(table, folder / _parquet_name(split), compression="zstd")
     (folder / "README.md").write_text(_card({s: len(r) for s, r in rows.items()}), encoding="utf-8")
+
+
+def _tokenizer():
+    """The offline model's tokenizer: it places the edge rows (BERT-uncased vocabulary, the same
+    token ids as distilbert-base-uncased, so they are edge rows in the full profile too)."""
+    from transformers import AutoTokenizer
+
+    from .models import offline_model_path
+
+    return AutoTokenizer.from_pretrained(offline_model_path())
 
 
 def _card(sizes: dict[str, int]) -> str:

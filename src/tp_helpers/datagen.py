@@ -9,12 +9,18 @@ for this lab:
 * the asked fact placed anywhere in the biography, so that some answers sit only in a later window,
   some in the overlap of two windows, and many windows hold no answer at all (CLS labels);
 * a few questions with leading whitespace, as in SQuAD;
-* several gold answers per validation question (the same span twice, plus a longer variant).
+* several gold answers per validation question (the same span twice, plus a longer variant);
+* a few rows placed at fixed indices whose answer is the very last token of the context, or the
+  last context token of a window at the offline (128/32) or the full (384/128) window sizes: the
+  case where a label loop that is not bounded by the context walks on into ``[SEP]`` and padding.
 
 It must also be *learnable* in a few dozen CPU steps: each question names the person and a
 relation ("Where was ... born?") that appears, worded in one of a few ways, next to its answer.
 
-Only the standard library is used here; :mod:`tp_helpers.data` writes the rows to parquet.
+Only the standard library is used here. Placing an answer at a window's edge needs token
+positions, so :func:`generate` takes the tokenizer as an argument (any Hugging Face fast tokenizer
+with the BERT-uncased vocabulary); :mod:`tp_helpers.data` passes the offline model's one and writes
+the rows to parquet.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 #: bump whenever the generated rows change: the cache folder name includes it
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20221107
 SPLIT_SIZES = {"train": 2000, "validation": 400}
 
@@ -242,9 +248,19 @@ def _fact_sentence(
 
 
 def _context(
-    person: Person, answers: dict, asked: Fact, n_fillers: int, rng: random.Random
+    person: Person,
+    answers: dict,
+    asked: Fact,
+    n_fillers: int,
+    rng: random.Random,
+    *,
+    last: bool = False,
 ) -> tuple[str, int, str]:
-    """Biography text, the character offset of the answer, and the wide span found in it."""
+    """Biography text, the character offset of the answer, and the wide span found in it.
+
+    ``last`` puts the asked sentence at the end and drops its final full stop, so that the answer
+    is the last word of the context (the asked fact must use a template ending with the answer).
+    """
     sentences: list[str] = []
     for filler in rng.sample(FILLERS, min(n_fillers, len(FILLERS))):
         sentences.append(filler.format(**person.pronouns))
@@ -259,8 +275,10 @@ def _context(
         sentences.insert(
             rng.randint(0, len(sentences)), _fact_sentence(fact, person, answers, rng)[0]
         )
-    asked_at = rng.randint(0, len(sentences))
+    asked_at = len(sentences) if last else rng.randint(0, len(sentences))
     asked_sentence, wide_text, offset_in_sentence = _fact_sentence(asked, person, answers, rng)
+    if last:
+        asked_sentence = asked_sentence.removesuffix(".")
     sentences.insert(asked_at, asked_sentence)
     prefix = " ".join(sentences[:asked_at])
     start = len(prefix) + (1 if prefix else 0) + offset_in_sentence
@@ -281,9 +299,37 @@ def _lengths(rng: random.Random) -> int:
     return rng.randint(30, 36)
 
 
-def generate_rows(split: str, size: int, seed: int = SEED) -> Iterator[dict]:
-    """Yield ``size`` SQuAD-format rows of ``split``, the same rows for the same arguments."""
+def _row(
+    split: str,
+    index: int,
+    person: Person,
+    question: str,
+    context: str,
+    start: int,
+    answer: str,
+    wide: str,
+) -> dict:
+    texts, starts = [answer], [start]
+    if split != "train":
+        wide_start = start - wide.rfind(answer)
+        texts, starts = [answer, answer, wide], [start, start, wide_start]
+    return {
+        "id": _row_id(split, index),
+        "title": person.name.replace(" ", "_"),
+        "context": context,
+        "question": question,
+        "answers": {"text": texts, "answer_start": starts},
+    }
+
+
+def generate_rows(split: str, size: int, seed: int = SEED, tokenizer=None) -> Iterator[dict]:
+    """Yield ``size`` SQuAD-format rows of ``split``, the same rows for the same arguments.
+
+    With a ``tokenizer``, the rows at the indices of :data:`EDGE_ROWS` are replaced by rows whose
+    answer ends the context or a window (see :func:`edge_row`).
+    """
     rng = random.Random(f"{seed}/{split}")
+    edges = EDGE_ROWS.get(split, {}) if tokenizer is not None else {}
     for index in range(size):
         person, answers = _person(rng)
         asked = rng.choice(FACTS)
@@ -292,20 +338,76 @@ def generate_rows(split: str, size: int, seed: int = SEED) -> Iterator[dict]:
         question = rng.choice(asked.questions).format(name=person.name)
         if rng.random() < 0.04:
             question = " " * rng.randint(1, 4) + question  # SQuAD has a few of these
-        texts, starts = [answer], [start]
-        if split != "train":
-            wide_start = start - wide.rfind(answer)
-            texts, starts = [answer, answer, wide], [start, start, wide_start]
-        yield {
-            "id": _row_id(split, index),
-            "title": person.name.replace(" ", "_"),
-            "context": context,
-            "question": question,
-            "answers": {"text": texts, "answer_start": starts},
-        }
+        if index in edges:
+            # a separate generator: the other rows stay the same whatever the edge rows need
+            edge_rng = random.Random(f"{seed}/{split}/edge/{index}")
+            yield edge_row(split, index, edges[index], tokenizer, edge_rng)
+            continue
+        yield _row(split, index, person, question, context, start, answer, wide)
 
 
-def generate(seed: int = SEED, sizes: dict[str, int] | None = None) -> dict[str, list[dict]]:
-    """All splits, as lists of rows."""
+#: facts whose answer is a single word, written last by their first template ("... born in Lyon.")
+_LAST_WORD_FACTS = tuple(f for f in FACTS if f.key in {"birth_city", "death_city"})
+
+#: split -> {row index: edge case}; ``None`` = the answer ends the context, ``(max_length,
+#: doc_stride)`` = the answer is the last context token of a window (not the last one) at those
+#: window sizes. The indices fall inside the offline profile's slices (train[:10%],
+#: validation[:25%]); train row 2 is the first long row, the notebook's ``long_example``.
+EDGE_ROWS: dict[str, dict[int, tuple[int, int] | None]] = {
+    "train": {1: None, 2: (128, 32), 5: (384, 128)},
+    "validation": {3: None, 4: (128, 32), 6: (384, 128)},
+}
+
+
+def edge_row(split: str, index: int, windows: tuple[int, int] | None, tokenizer, rng) -> dict:
+    """A row whose one-token answer ends the context (``windows`` None) or a window.
+
+    Found by a seeded search: draw biographies until the tokenizer puts the answer exactly on the
+    last context token of a window that is not the last one. Deterministic for a given tokenizer.
+    """
+    for _ in range(20_000):
+        person, answers = _person(rng)
+        asked = rng.choice(_LAST_WORD_FACTS)
+        answer = answers[asked.key][0]
+        question = rng.choice(asked.questions).format(name=person.name)
+        if windows is None:
+            fact = Fact(asked.key, asked.sentences[:1], asked.questions)
+            context, start, wide = _context(
+                person, answers, fact, rng.randint(1, 4), rng, last=True
+            )
+            if context.endswith(answer):
+                return _row(split, index, person, question, context, start, answer, wide)
+            continue
+        max_length, doc_stride = windows
+        n_fillers = rng.randint(6, 14) if max_length < 256 else rng.randint(26, 40)
+        context, start, wide = _context(person, answers, asked, n_fillers, rng)
+        if _answer_ends_a_window(
+            tokenizer, question, context, start, answer, max_length, doc_stride
+        ):
+            return _row(split, index, person, question, context, start, answer, wide)
+    raise RuntimeError(f"no {split} row found with an answer at the end of a {windows} window")
+
+
+def _answer_ends_a_window(tokenizer, question, context, start, answer, max_length, doc_stride):
+    encoded = tokenizer(
+        question.lstrip(),
+        context,
+        truncation="only_second",
+        max_length=max_length,
+        stride=doc_stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    n_windows = len(encoded["input_ids"])
+    for i in range(n_windows - 1):  # not the last window: there the context simply ends
+        sequence_ids = encoded.sequence_ids(i)
+        last = max(k for k, s in enumerate(sequence_ids) if s == 1)
+        if tuple(encoded["offset_mapping"][i][last]) == (start, start + len(answer)):
+            return True
+    return False
+
+
+def generate(seed: int = SEED, sizes: dict[str, int] | None = None, tokenizer=None) -> dict:
+    """All splits, as lists of rows (edge rows included when a ``tokenizer`` is given)."""
     sizes = SPLIT_SIZES if sizes is None else sizes
-    return {split: list(generate_rows(split, n, seed)) for split, n in sizes.items()}
+    return {split: list(generate_rows(split, n, seed, tokenizer)) for split, n in sizes.items()}
