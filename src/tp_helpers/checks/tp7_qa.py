@@ -643,9 +643,11 @@ def labels_hidden(
 ) -> None:
     """Rows the student never saw: other splits, window sizes, padding side, window-edge rows."""
     only = {"10": "window", "11": "cls", "12": "span"}[exercise_id]
+    long_rows = _rows(train_dataset, _long_rows(train_dataset, tokenizer, 128, 6, start=10))
     cases = [
         (tokenizer, _rows(validation_dataset, range(12)), 128, 32),
         (_left_padding(tokenizer), _rows(train_dataset, range(20, 32)), 128, 32),
+        (_left_padding(tokenizer), long_rows, 64, 16),
         (tokenizer, _rows(train_dataset, range(12)), 384, 128),
         (tokenizer, _rows(train_dataset, range(12)), 64, 16),
     ]
