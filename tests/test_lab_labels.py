@@ -156,3 +156,13 @@ def test_row_without_an_answer_is_labelled_cls_everywhere(prepare, offline_split
     assert len(labels) == len(mapping)
     assert [label for label, row in zip(labels, mapping) if row == 1] == [(0, 0)] * mapping.count(1)
     assert any(label != (0, 0) for label, row in zip(labels, mapping) if row != 1)
+
+
+def test_stored_outputs_show_no_stuck_progress_bar():
+    """A bar stored mid-way (its text fallback reads ``0%|``) looks broken in any viewer."""
+    import nbformat
+
+    nb = nbformat.read(SOLUTION, as_version=4)
+    text = nbformat.writes(nb)
+    assert "0%|" not in text
+    assert "widgets" not in nb.metadata
