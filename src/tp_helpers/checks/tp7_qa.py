@@ -936,7 +936,7 @@ def ex19(candidates, start_indexes, end_indexes) -> None:
     kept = sorted((int(s), int(e)) for _, s, e in candidates)
     expected = sorted((s, e) for s in start_indexes for e in end_indexes if e - s >= 0)
     _expect(kept == expected, "19", "ex19.pairs", f"{len(kept)} pairs", expected=len(expected))
-    _passed("19", f"{len(kept)} pairs kept, none with its start after its end.")
+    _passed("19", "the pairs kept are exactly those whose start is not after their end.")
 
 
 def ex24(start_indexes, end_indexes, start_logits, end_logits, n_best_size) -> None:
@@ -1198,7 +1198,7 @@ def ex25(
     end_logits,
     max_answer_length,
 ) -> None:
-    n = _check_candidates(
+    _check_candidates(
         "25",
         valid_answers,
         start_indexes,
@@ -1209,7 +1209,7 @@ def ex25(
         end_logits,
         max_answer_length,
     )
-    _passed("25", f"{n} candidates, all inside the context.")
+    _passed("25", "the candidates are exactly the pairs with both ends inside the context.")
 
 
 def ex26(
@@ -1222,7 +1222,7 @@ def ex26(
     end_logits,
     max_answer_length,
 ) -> None:
-    n = _check_candidates(
+    _check_candidates(
         "26",
         valid_answers,
         start_indexes,
@@ -1233,7 +1233,7 @@ def ex26(
         end_logits,
         max_answer_length,
     )
-    _passed("26", f"{n} candidates, none reversed or longer than {max_answer_length} tokens.")
+    _passed("26", f"no candidate is reversed or longer than {max_answer_length} tokens.")
 
 
 # ----------------------------------------------------------------------------------------------
