@@ -46,6 +46,47 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+
+    def progress(message: str) -> None:
+        print(message, flush=True)
+
+    result = build(
+        args.root,
+        check=args.check,
+        references=args.references,
+        timeout=args.timeout,
+        log=progress,
+    )
+    print(result.report(), file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from .grading import default_source, grade_class, parse_shard
+
+    run = grade_class(
+        Path(args.submissions),
+        Path(args.out),
+        Path(args.source) if args.source else default_source(),
+        jobs=args.jobs,
+        shard=parse_shard(args.shard) if args.shard else None,
+        timeout=args.timeout,
+        notebook_timeout=args.notebook_timeout,
+        assignment=args.assignment,
+    )
+    print(run.line(), file=sys.stdout if run.ok else sys.stderr)
+    return 0 if run.ok else 1
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from .grading import merge
+
+    print(merge([Path(d) for d in args.shard_dirs], Path(args.out)).line())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tp-course", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +103,48 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="show the offline resources (model, dataset, metric)")
     info.set_defaults(func=_cmd_info)
+
+    build = commands.add_parser(
+        "build", help="regenerate notebooks/ and the offline reference values from solutions/"
+    )
+    build.add_argument(
+        "--check",
+        action="store_true",
+        help="build into a temporary folder, write nothing; exit 1 if a committed file is stale",
+    )
+    build.add_argument("--root", default=".", help="course repository root (default: here)")
+    build.add_argument(
+        "--no-references",
+        dest="references",
+        action="store_false",
+        help="skip running the solution notebooks (no reference-values files built or checked)",
+    )
+    build.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    build.set_defaults(func=_cmd_build)
+
+    grade = commands.add_parser(
+        "grade", help="autograde a folder of submissions: grades.csv, feedback/, summary.html"
+    )
+    grade.add_argument(
+        "submissions", help="folder of <student_id>.ipynb files, or an nbgrader submitted/ tree"
+    )
+    grade.add_argument("--out", required=True, help="output folder (resumable: re-run to go on)")
+    grade.add_argument("--source", help="solution notebook (default: the only one in solutions/)")
+    grade.add_argument("--jobs", type=int, default=1, help="students graded in parallel")
+    grade.add_argument("--shard", help="grade only slice I of N (I/N) of the sorted students")
+    grade.add_argument(
+        "--timeout", type=float, default=300, help="seconds allowed per cell (default: 300)"
+    )
+    grade.add_argument(
+        "--notebook-timeout", type=float, help="seconds allowed per student (default: no limit)"
+    )
+    grade.add_argument("--assignment", help="assignment folder in an nbgrader submitted/ tree")
+    grade.set_defaults(func=_cmd_grade)
+
+    merge = commands.add_parser("merge", help="merge the results of grade --shard runs")
+    merge.add_argument("shard_dirs", nargs="+", help="the --out folders of the shards")
+    merge.add_argument("--out", required=True, help="folder for the merged grades.csv")
+    merge.set_defaults(func=_cmd_merge)
     return parser
 
 

@@ -1,0 +1,39 @@
+"""Class autograding: each exercise graded on its own, from the lab's source notebook.
+
+Nothing here is specific to one lab: exercises come from the source notebook's nbgrader metadata
+and its ``# --- START CODE HERE (NN)`` markers. Modules, in the order a submission meets them:
+
+* :mod:`.source` parses the source (solution) notebook into a plan;
+* :mod:`.submission` finds and reads the students' notebooks and their regions;
+* :mod:`.pipeline` grades one submission (read → restore → execute → score), with
+  :mod:`.attribution` grading each exercise cell and :mod:`.execute` running the kernel;
+* :mod:`.report` renders grades.csv, feedback pages and the class summary;
+* :mod:`.classrun` grades a whole class (progress bar, ``--jobs``, ``--shard``, resume, merge).
+"""
+
+from .classrun import ClassRun, GradingError, default_source, grade_class, merge, parse_shard
+from .pipeline import PIPELINE, GradingSettings, grade_submission
+from .result import STATUSES, ExerciseResult, StudentResult
+from .source import LabSource, SourceError, read_source
+from .submission import Submission, SubmissionsError, discover
+
+__all__ = [
+    "PIPELINE",
+    "STATUSES",
+    "ClassRun",
+    "ExerciseResult",
+    "GradingError",
+    "GradingSettings",
+    "LabSource",
+    "SourceError",
+    "StudentResult",
+    "Submission",
+    "SubmissionsError",
+    "default_source",
+    "discover",
+    "grade_class",
+    "grade_submission",
+    "merge",
+    "parse_shard",
+    "read_source",
+]

@@ -1,0 +1,277 @@
+"""Grade a class: resumable, in parallel processes, in shards that merge into one CSV.
+
+``DIR/results/<student_id>.json`` holds each student's :class:`StudentResult` (written atomically,
+with the sha256 of the submission and of the source). A re-run skips every student whose result
+was made from the same two files. ``grades.csv``, ``feedback/`` and ``summary.html`` are always
+rendered again from every result in ``DIR/results``, so shards writing into one folder, or a merge
+of shard folders, give one CSV.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import TPError
+from ..runner import write_kernelspec
+from .pipeline import GradingSettings, grade_submission
+from .report import atomic_write_text, write_reports
+from .result import StudentResult
+from .source import LabSource, read_source
+from .submission import Submission, discover
+
+RESULTS = "results"
+SCRATCH = ".scratch"
+
+
+class GradingError(TPError):
+    """Bad arguments or folders for ``tp-course grade`` / ``merge``."""
+
+    exit_code = 2
+
+
+@dataclass
+class ClassRun:
+    """What a class run did; ``results`` is everything now rendered in ``out_dir``."""
+
+    out_dir: Path
+    results: list[StudentResult]
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # student id -> grader error
+
+    @property
+    def ok(self) -> bool:
+        """False when the grader itself failed on some student (they are retried on re-run)."""
+        return not self.failed
+
+    def line(self) -> str:
+        counts: dict[str, int] = {}
+        for result in self.results:
+            counts[result.status] = counts.get(result.status, 0) + 1
+        statuses = " ".join(f"{status}={n}" for status, n in sorted(counts.items()))
+        text = (
+            f"graded {len(self.graded)}, skipped {len(self.skipped)} already graded; "
+            f"{len(self.results)} in {self.out_dir / 'grades.csv'} ({statuses or 'none'})"
+        )
+        if self.failed:
+            text += f"; grader failed on {len(self.failed)}: {', '.join(sorted(self.failed))}"
+        return text
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"I/N"`` → ``(I, N)`` with 1 ≤ I ≤ N."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        index = count = 0
+    if not 1 <= index <= count:
+        raise GradingError(f"--shard {text!r}: expected I/N with 1 <= I <= N, e.g. --shard 1/4.")
+    return index, count
+
+
+def in_shard(submissions: list[Submission], shard: tuple[int, int] | None) -> list[Submission]:
+    """The deterministic slice: students sorted by id, those with position % N == I - 1."""
+    ordered = sorted(submissions, key=lambda s: s.student_id)
+    if shard is None:
+        return ordered
+    index, count = shard
+    return [s for position, s in enumerate(ordered) if position % count == index - 1]
+
+
+def default_source(root: Path | None = None) -> Path:
+    """The only notebook in ``solutions/`` (relative to ``root``, default: the current folder)."""
+    folder = (root or Path.cwd()) / "solutions"
+    notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+    if len(notebooks) != 1:
+        found = ", ".join(p.name for p in notebooks) or "none"
+        raise GradingError(
+            f"cannot choose the source notebook: {folder} holds {found}; pass "
+            "--source path/to/solution.ipynb."
+        )
+    return notebooks[0]
+
+
+def load_results(out_dir: Path) -> list[StudentResult]:
+    """Every result stored in ``out_dir/results``, by student id (unreadable files skipped)."""
+    results = []
+    for path in sorted((Path(out_dir) / RESULTS).glob("*.json")):
+        try:
+            results.append(StudentResult.from_dict(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, TypeError):
+            print(f"tp-course: skipping unreadable result {path}", file=sys.stderr)
+    return sorted(results, key=lambda r: r.student_id)
+
+
+def save_result(out_dir: Path, result: StudentResult) -> Path:
+    path = Path(out_dir) / RESULTS / f"{result.student_id}.json"
+    atomic_write_text(path, json.dumps(result.to_dict(), indent=1, ensure_ascii=False) + "\n")
+    return path
+
+
+def render(out_dir: Path) -> list[StudentResult]:
+    """Render grades.csv, feedback/ and summary.html from every stored result."""
+    results = load_results(out_dir)
+    write_reports(out_dir, results)
+    return results
+
+
+def grade_class(
+    submissions_dir: Path,
+    out_dir: Path,
+    source_path: Path,
+    *,
+    jobs: int = 1,
+    shard: tuple[int, int] | None = None,
+    timeout: float = 300.0,
+    notebook_timeout: float | None = None,
+    threads: int | None = None,
+    assignment: str | None = None,
+    progress: bool = True,
+    interrupt_grace: float = 10.0,
+) -> ClassRun:
+    """Grade every submission of ``submissions_dir`` (or one shard of them) into ``out_dir``.
+
+    ``timeout`` is per cell (a cell over it fails its exercise, and grading goes on);
+    ``notebook_timeout`` per student (status ``timeout``). ``jobs`` > 1 grades in that many
+    worker processes started with ``spawn``: a script calling this needs the usual
+    ``if __name__ == "__main__":`` guard. Each kernel gets ``threads`` OpenMP/MKL threads
+    (default: cores // jobs). Students whose result was made from the same submission and source
+    files are skipped. Student-side failures become statuses; an exception is raised only for
+    the grader's own errors (bad arguments, unreadable source, no submissions).
+    """
+    if jobs < 1:
+        raise GradingError(f"--jobs {jobs}: give at least 1 worker process.")
+    if timeout <= 0:
+        raise GradingError(f"--timeout {timeout:g}: give a positive number of seconds per cell.")
+    source = read_source(Path(source_path))
+    students = in_shard(discover(Path(submissions_dir), source.path.name, assignment), shard)
+    out_dir = Path(out_dir)
+    (out_dir / SCRATCH).mkdir(parents=True, exist_ok=True)
+    # one scratch folder per run: shards may grade into the same DIR at the same time
+    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=out_dir / SCRATCH))
+    settings = GradingSettings(
+        kernel_dirs=write_kernelspec(scratch / ".kernelspec"),
+        scratch_root=scratch,
+        timeout=timeout,
+        threads=threads or max(1, (os.cpu_count() or 1) // jobs),
+        notebook_timeout=notebook_timeout,
+        interrupt_grace=interrupt_grace,
+    )
+    run = ClassRun(out_dir, [])
+    pending = []
+    for submission in students:
+        if _up_to_date(out_dir, submission, source):
+            run.skipped.append(submission.student_id)
+        else:
+            pending.append(submission)
+    try:
+        _grade_all(pending, source, settings, jobs, progress, out_dir, run)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (out_dir / SCRATCH).rmdir()  # unless another run still uses it
+        run.results = render(out_dir)
+    return run
+
+
+def _up_to_date(out_dir: Path, submission: Submission, source: LabSource) -> bool:
+    path = out_dir / RESULTS / f"{submission.student_id}.json"
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        stored.get("submission_sha256") == submission.sha256()
+        and stored.get("source_sha256") == source.sha256
+    )
+
+
+def _grade_all(pending, source, settings, jobs, progress, out_dir, run: ClassRun) -> None:
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=len(pending), desc="grading", unit="student", file=sys.stderr, disable=not progress
+    )
+
+    def record(submission: Submission, result: StudentResult | None, error: str = "") -> None:
+        if result is None:
+            run.failed[submission.student_id] = error
+        else:
+            save_result(out_dir, result)
+            run.graded.append(submission.student_id)
+            bar.set_postfix_str(result.line()[:60], refresh=False)
+        bar.update(1)
+
+    try:
+        if jobs == 1 or len(pending) <= 1:
+            for submission in pending:
+                record(submission, *_grade_safely(submission, source, settings))
+            return
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # no forked zmq/asyncio state
+        workers = min(jobs, len(pending))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {
+                pool.submit(_grade_safely, submission, source, settings): submission
+                for submission in pending
+            }
+            for future in as_completed(futures):
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # the worker process itself died
+                    outcome = (None, f"worker failed: {exc!r}")
+                record(futures[future], *outcome)
+    finally:
+        bar.close()
+
+
+def _grade_safely(
+    submission: Submission, source: LabSource, settings: GradingSettings
+) -> tuple[StudentResult | None, str]:
+    """Grade one student; a grader-side exception comes back as text (the class run goes on)."""
+    try:
+        return grade_submission(submission, source, settings), ""
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def merge(shard_dirs: list[Path], out_dir: Path) -> ClassRun:
+    """Copy the results of several shard folders into ``out_dir`` and render them together."""
+    out_dir = Path(out_dir)
+    found: list[tuple[Path, StudentResult]] = []
+    for shard_dir in map(Path, shard_dirs):
+        folder = shard_dir / RESULTS
+        if not folder.is_dir():
+            raise GradingError(
+                f"{shard_dir} has no {RESULTS}/ folder; pass folders written by "
+                "'tp-course grade --out'."
+            )
+        for path in sorted(folder.glob("*.json")):
+            try:
+                result = StudentResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError):
+                raise GradingError(
+                    f"{path} is not a result file; remove it and merge again."
+                ) from None
+            found.append((path, result))
+    if len({result.source_sha256 for _, result in found}) > 1:
+        raise GradingError(
+            "the shards were graded from different source notebooks; grade them again with the "
+            "same --source."
+        )
+    copied = []
+    for path, result in found:
+        if path.resolve() != (out_dir / RESULTS / path.name).resolve():
+            save_result(out_dir, result)
+        copied.append(result.student_id)
+    results = render(out_dir)
+    return ClassRun(out_dir, results, graded=sorted(copied))

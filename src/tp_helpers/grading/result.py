@@ -1,0 +1,67 @@
+"""The result of grading one student: what the CLI, the reports and the tests all read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+#: every status a student can get, in the order the summary lists them
+STATUSES = ("ok", "invalid_notebook", "kernel_died", "timeout")
+
+
+@dataclass
+class ExerciseResult:
+    """The verdict of one exercise. ``hint`` is never a traceback (it could quote hidden tests)."""
+
+    id: str
+    points: float
+    max_points: float
+    passed: bool
+    hint: str = ""
+
+    @property
+    def column(self) -> str:
+        return f"ex{self.id}"
+
+
+@dataclass
+class StudentResult:
+    """Uniform result of one student, also stored as ``results/<student_id>.json``."""
+
+    student_id: str
+    status: str
+    reason: str
+    exercises: list[ExerciseResult]
+    score: float
+    max_score: float
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    submission_sha256: str = ""
+    source_sha256: str = ""
+    executions: int = 0  # code executions sent to the kernel (cells, checks, re-runs)
+    notes: list[str] = field(default_factory=list)  # grader-side remarks (e.g. a given cell failed)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def line(self) -> str:
+        """One plain-text line for logs."""
+        text = f"{self.student_id}: {self.status} {format_points(self.score)}/"
+        text += format_points(self.max_score)
+        return text + (f" ({self.reason})" if self.reason else "")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StudentResult:
+        data = dict(data)
+        data["exercises"] = [ExerciseResult(**item) for item in data.get("exercises", [])]
+        known = cls.__dataclass_fields__
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def format_points(value: float) -> str:
+    """``3`` for 3.0, ``1.5`` for 1.5: what the CSV and the reports print."""
+    value = round(float(value), 4)
+    return str(int(value)) if value == int(value) else f"{value:g}"

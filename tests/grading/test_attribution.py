@@ -1,0 +1,162 @@
+"""Each exercise on its own: the runs grade_cell asks for, with a scripted kernel."""
+
+from __future__ import annotations
+
+import pytest
+
+from tp_helpers.grading.attribution import grade_cell
+from tp_helpers.grading.execute import CellRun
+from tp_helpers.grading.source import Region
+
+
+class ScriptedKernel:
+    """Cells fail when they contain BOOM/SLOW; check NN fails when the last cell has WRONGNN."""
+
+    def __init__(self, cell, stderr_checks=()):
+        self.checks = {check.source: check.exercise_id for check in cell.checks}
+        self.stderr_checks = set(stderr_checks)
+        self.calls: list[str] = []
+        self.last_cell = ""
+
+    def __call__(self, code: str) -> CellRun:
+        self.calls.append(code)
+        if code in self.checks:
+            rid = self.checks[code]
+            if rid in self.stderr_checks:
+                return CellRun(stderr="/tmp/ipykernel_1/2.py:3: UserWarning: loud\n  warn()\n")
+            if f"WRONG{rid}" in self.last_cell:
+                return CellRun(error=("AssertionError", f"Exercise {rid}: expected 3, got 4"))
+            return CellRun()
+        self.last_cell = code
+        if "SLOW" in code:
+            return CellRun(error=("KeyboardInterrupt", ""), timed_out=True)
+        if "BOOM" in code:
+            return CellRun(error=("ValueError", "boom"))
+        if "NOISY" in code:
+            return CellRun(stderr="UserWarning: deprecated\n")
+        return CellRun()
+
+    @property
+    def kinds(self) -> list[str]:
+        return ["check" if code in self.checks else "cell" for code in self.calls]
+
+
+@pytest.fixture
+def shared(tiny_source):
+    return tiny_source.steps[2]  # exercises 02 and 03 in one cell
+
+
+@pytest.fixture
+def single(tiny_source):
+    return tiny_source.steps[1]  # exercise 01
+
+
+def regions(**codes: str) -> dict[str, Region]:
+    return {
+        rid.lstrip("r"): Region(rid.lstrip("r"), "    ", (f"    {code}",))
+        for rid, code in codes.items()
+    }
+
+
+def solution_regions(cell) -> dict[str, Region]:
+    return {region.exercise_id: region for region in cell.regions}
+
+
+def verdicts(outcome):
+    return [(r.id, r.points, r.passed, r.hint) for r in outcome.results]
+
+
+def test_honest_cell_runs_once_with_its_checks(shared):
+    kernel = ScriptedKernel(shared)
+    outcome = grade_cell(kernel, shared, regions(r02="mean = 2", r03="spread = 5"), timeout=9)
+    assert kernel.kinds == ["cell", "check", "check"] and outcome.executions == 3
+    assert verdicts(outcome) == [("02", 2, True, ""), ("03", 3, True, "")]
+    assert "mean = 2" in kernel.calls[0] and "spread = 5" in kernel.calls[0]
+
+
+def test_solution_typed_back_is_honest(shared):
+    kernel = ScriptedKernel(shared)
+    outcome = grade_cell(kernel, shared, solution_regions(shared), timeout=9)
+    assert outcome.executions == 3 and all(r.passed for r in outcome.results)
+
+
+def test_one_wrong_region_costs_only_its_points(shared):
+    kernel = ScriptedKernel(shared)
+    student = {**solution_regions(shared), **regions(r03="spread = WRONG03")}
+    outcome = grade_cell(kernel, shared, student, timeout=9)
+    assert verdicts(outcome) == [
+        ("02", 2, True, ""),
+        ("03", 0, False, "AssertionError: Exercise 03: expected 3, got 4"),
+    ]
+    # the first run was already 03 alone (02 is the solution's): then only the restore run
+    assert kernel.kinds == ["cell", "check", "check", "cell"]
+    assert kernel.calls[-1] == shared.source  # the pure solution restores the state
+
+
+def test_each_differing_region_is_rerun_alone(shared):
+    kernel = ScriptedKernel(shared)
+    student = regions(r02="mean = BOOM", r03="spread = other_but_right")
+    outcome = grade_cell(kernel, shared, student, timeout=9)
+    assert verdicts(outcome) == [
+        ("02", 0, False, "the exercise cell raised ValueError: boom"),
+        ("03", 3, True, ""),
+    ]
+    # all together (raises) → 02 alone (raises, no check) → 03 alone + its check → restore
+    assert kernel.kinds == ["cell", "cell", "cell", "check", "cell"]
+    alone_02, alone_03 = kernel.calls[1], kernel.calls[2]
+    assert "mean = BOOM" in alone_02 and "spread = other_but_right" not in alone_02
+    assert "spread = other_but_right" in alone_03 and "mean = BOOM" not in alone_03
+    assert "mean = sum(values) / len(values)" in alone_03  # the solution's 02
+
+
+def test_collateral_failure_of_a_cell_mate_is_not_charged(shared):
+    kernel = ScriptedKernel(shared)
+    student = regions(r02="mean = WRONG02 WRONG03", r03="spread = same_but_retyped")
+    outcome = grade_cell(kernel, shared, student, timeout=9)
+    assert [r.passed for r in outcome.results] == [False, True]
+
+
+def test_missing_markers_give_zero_and_the_solution_runs(shared):
+    kernel = ScriptedKernel(shared)
+    outcome = grade_cell(kernel, shared, {"02": solution_regions(shared)["02"]}, timeout=9)
+    assert verdicts(outcome) == [
+        ("02", 2, True, ""),
+        ("03", 0, False, "markers of exercise 03 not found"),
+    ]
+    assert kernel.calls[0] == "\n".join(shared.source.splitlines())  # solution's 03 used
+    assert outcome.executions == 3  # checks pass: nothing re-run
+
+
+def test_single_exercise_cell_needs_no_extra_run(single):
+    kernel = ScriptedKernel(single)
+    outcome = grade_cell(kernel, single, regions(r01="return SLOW"), timeout=7)
+    assert verdicts(outcome) == [("01", 0, False, "timed out after 7 s")]
+    assert kernel.kinds == ["cell", "cell"]  # student's cell, then the solution's
+
+
+def test_stderr_in_a_check_fails_with_the_warning_line_only(single):
+    kernel = ScriptedKernel(single, stderr_checks={"01"})
+    outcome = grade_cell(kernel, single, regions(r01="return x * x + 0"), timeout=9)
+    (result,) = outcome.results
+    assert not result.passed
+    assert result.hint == (
+        "the check wrote to stderr (warnings count as failures): UserWarning: loud"
+    )
+
+
+def test_hints_quoting_hidden_tests_are_withheld(single):
+    hidden = 'assert square(-7) == 49, "secret"'
+
+    def kernel(code):
+        if code == single.checks[0].source:
+            return CellRun(error=("AssertionError", f"failed: {hidden}"))
+        return CellRun()
+
+    outcome = grade_cell(kernel, single, regions(r01="return 0"), timeout=9, hidden_lines=[hidden])
+    assert outcome.results[0].hint == "AssertionError: (details withheld: they quote a hidden test)"
+
+
+def test_an_exercise_cell_may_write_to_stderr(single):
+    kernel = ScriptedKernel(single)
+    outcome = grade_cell(kernel, single, regions(r01="return NOISY"), timeout=9)
+    assert verdicts(outcome) == [("01", 1, True, "")] and outcome.executions == 2

@@ -1,0 +1,101 @@
+"""The grading kernel: one cell at a time, own environment, timeouts, death (real kernels)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from tp_helpers.grading.execute import (
+    GRADING_ENV,
+    CellRun,
+    KernelDied,
+    KernelSession,
+    KernelUnresponsive,
+    kernel_env,
+)
+from tp_helpers.runner import write_kernelspec
+
+
+@pytest.fixture
+def session(tmp_path):
+    def start(timeout=5.0, grace=2.0, env=None):
+        cwd = tmp_path / "scratch"
+        cwd.mkdir(exist_ok=True)
+        return KernelSession(
+            write_kernelspec(tmp_path / "spec"),
+            cwd,
+            env or kernel_env(1),
+            timeout=timeout,
+            interrupt_grace=grace,
+        )
+
+    return start
+
+
+def test_kernel_env_is_a_new_dict_with_offline_and_thread_settings(monkeypatch):
+    monkeypatch.setenv("TP_PROFILE", "full")
+    monkeypatch.setenv("OMP_NUM_THREADS", "16")
+    before = dict(os.environ)
+    env = kernel_env(3)
+    assert dict(os.environ) == before  # the grader's environment is untouched
+    assert env["TP_PROFILE"] == "offline" and env["NBGRADER_EXECUTION"] == "autograde"
+    assert env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] == "3"
+    assert env["PATH"] == os.environ["PATH"]
+    assert set(GRADING_ENV) >= {
+        "HF_HUB_OFFLINE",
+        "HF_DATASETS_OFFLINE",
+        "HF_EVALUATE_OFFLINE",
+        "TRANSFORMERS_OFFLINE",
+        "MPLBACKEND",
+    }
+
+
+def test_cells_share_state_and_report_errors_stderr_and_timeouts(session, tmp_path):
+    env = kernel_env(1, base={"PATH": os.environ["PATH"], "MY_FLAG": "kernel-only"})
+    with session(timeout=1.5, env=env) as kernel:
+        probe = kernel.run(
+            "import os, sys\nprint(os.getcwd(), os.environ['MY_FLAG'], "
+            "os.environ['OMP_NUM_THREADS'], sys.executable)"
+        )
+        cwd, flag, threads, executable = probe.stdout.split()
+        assert (cwd, flag, threads) == (str(tmp_path / "scratch"), "kernel-only", "1")
+        assert executable == sys.executable  # the private kernelspec: this interpreter
+        assert "MY_FLAG" not in os.environ
+
+        assert kernel.run("x = 41").passed
+        failed = kernel.run("x += 1\nraise ValueError('\\x1b[31mred\\x1b[0m text')")
+        assert failed.error == ("ValueError", "red text") and not failed.passed
+
+        noisy = kernel.run("import warnings; warnings.warn('careful')")
+        assert noisy.error is None and "careful" in noisy.stderr and not noisy.passed
+
+        slow = kernel.run("import time; time.sleep(30)")
+        assert slow.timed_out and not slow.passed and slow.seconds < 10
+
+        assert kernel.run("print(x)").stdout == "42\n"  # interrupted, state kept, goes on
+        assert kernel.cpu_seconds() > 0
+    assert not kernel.is_alive()
+
+
+def test_a_dead_kernel_is_reported(session):
+    with session() as kernel, pytest.raises(KernelDied):
+        kernel.run("import os; os._exit(3)")
+
+
+def test_a_kernel_ignoring_the_interrupt_is_reported(session):
+    code = (
+        "import time\nwhile True:\n    try:\n        time.sleep(5)\n    except KeyboardInterrupt:\n"
+    )
+    code += "        pass"
+    with session(timeout=1, grace=1) as kernel, pytest.raises(KernelUnresponsive):
+        kernel.run(code)
+
+
+def test_cellrun_pass_rule():
+    assert CellRun().passed
+    assert not CellRun(stderr="x").passed and not CellRun(stderr="x").raised
+    assert CellRun(error=("E", "")).raised and CellRun(timed_out=True).raised
+    assert not CellRun(error=("E", "")).passed
+    assert not CellRun(timed_out=True).passed
