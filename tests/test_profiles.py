@@ -89,3 +89,13 @@ def test_offline_profile_sets_env_before_hf_imports(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
+
+
+def test_tp_seed_replaces_the_seed(monkeypatch):
+    from tp_helpers import ProfileError, get_profile
+
+    monkeypatch.setenv("TP_SEED", "7")
+    assert get_profile("full").seed == 7
+    monkeypatch.setenv("TP_SEED", "seven")
+    with pytest.raises(ProfileError, match="TP_SEED='seven' is not an integer"):
+        get_profile("full")
