@@ -389,21 +389,24 @@ def edge_row(split: str, index: int, windows: tuple[int, int] | None, tokenizer,
 
 
 def _answer_ends_a_window(tokenizer, question, context, start, answer, max_length, doc_stride):
-    encoded = tokenizer(
-        question.lstrip(),
-        context,
-        truncation="only_second",
-        max_length=max_length,
-        stride=doc_stride,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-    )
-    n_windows = len(encoded["input_ids"])
-    for i in range(n_windows - 1):  # not the last window: there the context simply ends
-        sequence_ids = encoded.sequence_ids(i)
-        last = max(k for k, s in enumerate(sequence_ids) if s == 1)
-        if tuple(encoded["offset_mapping"][i][last]) == (start, start + len(answer)):
+    """Is the answer exactly the last context token of a window (not the last window)?
+
+    Worked out from the context's own tokens: a feature holds ``[CLS] question [SEP] window
+    [SEP]``, so each window has ``max_length - len(question) - 3`` context tokens, and each
+    window starts ``doc_stride`` tokens before the previous one ends.
+    """
+    question_ids = tokenizer(question.lstrip(), add_special_tokens=False)["input_ids"]
+    tokens = tokenizer(context, add_special_tokens=False, return_offsets_mapping=True)
+    offsets = [tuple(o) for o in tokens["offset_mapping"]]
+    if (start, start + len(answer)) not in offsets:
+        return False
+    position = offsets.index((start, start + len(answer)))
+    per_window = max_length - len(question_ids) - 3
+    window_start = 0
+    while window_start + per_window < len(offsets):  # a window that is not the last one
+        if window_start + per_window - 1 == position:
             return True
+        window_start += per_window - doc_stride
     return False
 
 

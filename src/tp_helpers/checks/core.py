@@ -119,6 +119,10 @@ class Lab:
         except CheckFailed as exc:
             self.verdicts[exercise] = Verdict(exercise, False, str(exc))
             raise
+        except NotImplementedError as exc:  # a stub left in place, here or in an earlier exercise
+            failure = self.fail(exercise, "not_done", f"NotImplementedError: {exc}")
+            self.verdicts[exercise] = Verdict(exercise, False, str(failure))
+            raise failure from None
         except Exception as exc:  # the student's function raised inside the check
             failure = self.fail(exercise, "raised", f"{type(exc).__name__}: {exc}")
             self.verdicts[exercise] = Verdict(exercise, False, str(failure))

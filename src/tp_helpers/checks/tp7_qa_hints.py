@@ -48,6 +48,10 @@ HINTS = {
         "`{name}` does not exist yet.",
         "run the exercise cell above (and every cell before it) without error, then this one.",
     ),
+    "not_done": Hint(
+        "your code, in place of the `raise NotImplementedError(...)` line.",
+        "write the exercise between its START and END lines, run that cell, then this check.",
+    ),
     "raised": Hint(
         "your code raised an error while the check ran it.",
         "read the error above (`found`); run your function on a small input to see where.",
