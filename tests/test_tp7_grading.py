@@ -113,3 +113,20 @@ def test_one_mistake_costs_exactly_its_own_exercise(class_run, exercise):
     feedback = (out / "feedback" / f"broken_{exercise}.html").read_text()
     assert f"Exercise {exercise}" in feedback  # the hint names the exercise
     assert result["score"] == 29
+
+
+def test_feedback_holds_results_and_hints_but_no_hidden_test(class_run):
+    from tp_helpers.grading.source import read_source
+
+    out, _ = class_run
+    hidden = read_source(SOLUTION).hidden_lines
+    assert len(hidden) >= 10
+    for page in (out / "feedback").glob("*.html"):
+        text = page.read_text()
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, (page.name, leaked)
+        assert "Traceback" not in text
+    broken = (out / "feedback" / "broken_22.html").read_text()
+    assert "a question token kept its offset" in broken  # the hint of the check that failed
+    summary = (out / "summary.html").read_text()
+    assert "ex22" in summary or "22" in summary
