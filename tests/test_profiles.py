@@ -71,8 +71,10 @@ def test_unknown_profile_from_environment(monkeypatch):
 def test_autograde_caps_training_steps(monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert get_profile("full").max_steps == AUTOGRADE_MAX_STEPS
+    assert get_profile("full").compare_untrained is False  # grading skips the extra pass
     monkeypatch.delenv("NBGRADER_EXECUTION")
     assert get_profile("full").max_steps == -1
+    assert get_profile("full").compare_untrained is True
 
 
 def test_offline_profile_sets_env_before_hf_imports(tmp_path):

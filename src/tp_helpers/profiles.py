@@ -50,6 +50,10 @@ class Profile:
     device: str = field(default="cpu", metadata={"help": "'cuda' or 'cpu', detected"})
     precision: str = field(default="fp32", metadata={"help": "'bf16', 'fp16' or 'fp32'"})
     seed: int = field(default=42, metadata={"help": "seed for every random generator"})
+    compare_untrained: bool = field(
+        default=True,
+        metadata={"help": "score the untrained model too (an autograder skips it: it grades code)"},
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.doc_stride < self.max_length:
@@ -182,6 +186,7 @@ def get_profile(name: str | None = None) -> Profile:
     changes: dict = {"device": device, "precision": precision}
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         changes["max_steps"] = AUTOGRADE_MAX_STEPS
+        changes["compare_untrained"] = False
     seed = os.environ.get("TP_SEED", "").strip()
     if seed:  # benchmarks replace the whole run's seed to measure its spread
         if not seed.lstrip("-").isdigit():
