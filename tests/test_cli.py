@@ -115,3 +115,14 @@ def test_missing_notebook_is_a_clear_error(tmp_path):
     result = tp_course("run", "--notebook", str(tmp_path / "nope.ipynb"), "--out", str(tmp_path))
     assert result.returncode == 2
     assert "nope.ipynb not found" in result.stderr
+
+
+def test_instructor_command_without_the_instructor_extra(monkeypatch, capsys, tmp_path):
+    """Students install the package without nbgrader & co; the course commands say what to add."""
+    import sys
+
+    from tp_helpers.cli import main
+
+    monkeypatch.setitem(sys.modules, "nbformat", None)  # as if not installed
+    assert main(["run", "--profile", "offline", "--out", str(tmp_path)]) == 2
+    assert "pip install 'tp-helpers[instructor]'" in capsys.readouterr().err

@@ -148,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: modules of the `instructor` extra: without them, run/build/grade say how to install them
+INSTRUCTOR_MODULES = {"nbclient", "nbformat", "nbgrader", "jupyter_client", "ipykernel", "psutil"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -155,6 +159,15 @@ def main(argv: list[str] | None = None) -> int:
     except TPError as exc:
         print(f"tp-course: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ModuleNotFoundError as exc:
+        if exc.name not in INSTRUCTOR_MODULES:
+            raise
+        print(
+            f"tp-course: error: `tp-course {args.command}` needs the course team's tools "
+            f"({exc.name} is missing): pip install 'tp-helpers[instructor]'",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

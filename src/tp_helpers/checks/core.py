@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import contextmanager
+import traceback
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -32,7 +32,21 @@ REFERENCE_DIR = Path(__file__).with_name("reference")
 
 
 class CheckFailed(AssertionError):
-    """A failed check: an ``AssertionError`` (nbgrader's convention) with a student-ready text."""
+    """A failed check: an ``AssertionError`` (nbgrader's convention) with a student-ready text.
+
+    In Jupyter it is shown as its message alone (IPython's ``_render_traceback_`` hook), not as a
+    traceback through our plumbing; when the student's own code raised inside the check, that
+    error's traceback comes first, since it points at the line to fix.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        lines = []
+        if self.__cause__ is not None:
+            cause = self.__cause__
+            lines += "".join(traceback.format_exception(cause)).rstrip().splitlines()
+            lines.append("")
+        first, *rest = str(self).splitlines() or [""]
+        return [*lines, f"\x1b[1;31m{first}\x1b[0m", *rest]
 
 
 @dataclass(frozen=True)
@@ -106,29 +120,10 @@ class Lab:
             )
 
     # -- verdicts ------------------------------------------------------------------------------
-    @contextmanager
-    def exercise(self, exercise: str):
-        """Run one exercise's check: record its verdict; turn a missing variable into a hint."""
-        try:
-            yield
-        except NameError as exc:
-            name = getattr(exc, "name", None) or str(exc)
-            failure = self.fail(exercise, "missing_variable", name=name)
-            self.verdicts[exercise] = Verdict(exercise, False, str(failure))
-            raise failure from None
-        except CheckFailed as exc:
-            self.verdicts[exercise] = Verdict(exercise, False, str(exc))
-            raise
-        except NotImplementedError as exc:  # a stub left in place, here or in an earlier exercise
-            failure = self.fail(exercise, "not_done", f"NotImplementedError: {exc}")
-            self.verdicts[exercise] = Verdict(exercise, False, str(failure))
-            raise failure from None
-        except Exception as exc:  # the student's function raised inside the check
-            failure = self.fail(exercise, "raised", f"{type(exc).__name__}: {exc}")
-            self.verdicts[exercise] = Verdict(exercise, False, str(failure))
-            raise failure from exc
-        else:
-            self.verdicts[exercise] = Verdict(exercise, True)
+    def exercise(self, exercise: str) -> ExerciseCheck:
+        """``with lab.exercise("03"): ...``: run one check, record its verdict, turn a missing
+        variable or a stub left in place into a hint."""
+        return ExerciseCheck(self, exercise)
 
     def passed(self, exercise: str, summary: str) -> None:
         """Print the one success line of an exercise."""
@@ -144,6 +139,38 @@ class Lab:
             )
             rows.append((exercise, title, status, "" if verdict is None else verdict.message))
         return Progress(rows)
+
+
+class ExerciseCheck:
+    """The context manager behind :meth:`Lab.exercise`: records the verdict, and turns what
+    went wrong into a :class:`CheckFailed` naming the exercise."""
+
+    def __init__(self, lab: Lab, exercise: str) -> None:
+        self.lab, self.exercise = lab, exercise
+
+    def __enter__(self) -> ExerciseCheck:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        lab, exercise = self.lab, self.exercise
+        if error is None:
+            lab.verdicts[exercise] = Verdict(exercise, True)
+            return False
+        if not isinstance(error, Exception):  # KeyboardInterrupt and the like: not ours
+            return False
+        cause = None
+        if isinstance(error, CheckFailed):
+            failure = CheckFailed(str(error))
+        elif isinstance(error, NameError):
+            name = getattr(error, "name", None) or str(error)
+            failure = lab.fail(exercise, "missing_variable", name=name)
+        elif isinstance(error, NotImplementedError):
+            failure = lab.fail(exercise, "not_done", f"NotImplementedError: {error}")
+        else:  # the student's function raised while the check ran it: keep its traceback
+            failure = lab.fail(exercise, "raised", f"{type(error).__name__}: {error}")
+            cause = error
+        lab.verdicts[exercise] = Verdict(exercise, False, str(failure))
+        raise failure from cause
 
 
 @dataclass
