@@ -44,7 +44,10 @@ MUTANTS = (
         "slow tokenizer",
         "(profile.model_checkpoint)",
         "(profile.model_checkpoint, use_fast=False)",
+        survives="transformers 5 has a single (fast) tokenizer class per model: use_fast=False "
+        "gives the same tokenizer",
     ),
+    Mutant("02", "other checkpoint", "(profile.model_checkpoint)", "(profile.dataset)"),
     # 03
     Mutant("03", "wrong truncation side", 'truncation="only_second"', 'truncation="only_first"'),
     Mutant(
