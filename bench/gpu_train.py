@@ -54,7 +54,8 @@ def main() -> int:
 
     if not torch.cuda.is_available():
         print(
-            "skipped: no CUDA GPU here (torch.cuda.is_available() is False); run it on the GPU runner"
+            "skipped: no CUDA GPU here (torch.cuda.is_available() is False); "
+            "run it on the GPU runner"
         )
         return 0
     half = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
