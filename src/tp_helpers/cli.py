@@ -65,6 +65,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from .grading import default_source, grade_class, parse_shard
+    from .grading.sandbox import GIB, Limits
 
     run = grade_class(
         Path(args.submissions),
@@ -75,6 +76,8 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         notebook_timeout=args.notebook_timeout,
         assignment=args.assignment,
+        sandbox=args.sandbox,
+        limits=Limits(memory=int(args.memory * GIB) or None, cpu=int(args.cpu_time) or None),
     )
     print(run.line(), file=sys.stdout if run.ok else sys.stderr)
     return 0 if run.ok else 1
@@ -139,6 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--notebook-timeout", type=float, help="seconds allowed per student (default: no limit)"
     )
     grade.add_argument("--assignment", help="assignment folder in an nbgrader submitted/ tree")
+    grade.add_argument(
+        "--memory", type=float, default=4, help="GiB of memory per kernel (default: 4; 0: none)"
+    )
+    grade.add_argument(
+        "--cpu-time", type=float, default=3600, help="CPU seconds per kernel (default: 3600)"
+    )
+    grade.add_argument(
+        "--no-sandbox",
+        dest="sandbox",
+        action="store_false",
+        help="run kernels without namespaces or a private user (limits still apply)",
+    )
     grade.set_defaults(func=_cmd_grade)
 
     merge = commands.add_parser("merge", help="merge the results of grade --shard runs")

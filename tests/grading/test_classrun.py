@@ -157,3 +157,19 @@ def test_merge_refuses_foreign_folders_and_mixed_sources(unsharded, tmp_path):
     path.write_text(json.dumps({**data, "source_sha256": "0" * 64}))
     with pytest.raises(GradingError, match="different source notebooks"):
         merge([out, other], tmp_path / "m")
+
+
+def test_run_folders_of_dead_graders_are_removed(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(classrun.tempfile, "gettempdir", lambda: str(tmp_path))
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
+    )
+    for name, pid in (("tp-grade-dead", int(dead.stdout)), ("tp-grade-alive", os.getpid())):
+        (tmp_path / name / "kernels").mkdir(parents=True)
+        owner = {"pid": pid, "started": classrun._process_start(pid)}
+        (tmp_path / name / "grader.json").write_text(json.dumps(owner))
+    classrun._remove_stale_runs()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tp-grade-alive"]

@@ -5,15 +5,28 @@ and its ``# --- START CODE HERE (NN)`` markers. Modules, in the order a submissi
 
 * :mod:`.source` parses the source (solution) notebook into a plan;
 * :mod:`.submission` finds and reads the students' notebooks and their regions;
-* :mod:`.pipeline` grades one submission (read → restore → execute → score), with
+* :mod:`.pipeline` grades one submission (read → inspect → restore → execute → score), with
   :mod:`.attribution` grading each exercise cell and :mod:`.execute` running the kernel;
+* :mod:`.tamper` finds edited, deleted or duplicated locked cells and asks the kernel's guard
+  (:mod:`.kernel_guard`, run inside the kernel) whether the checks were patched at run time;
+* :mod:`.sandbox` decides how kernels are confined (limits, no network, the instructor's files
+  out of reach, a uid of their own), applied in each kernel's process by :mod:`.sandbox_kernel`;
 * :mod:`.report` renders grades.csv, feedback pages and the class summary;
 * :mod:`.classrun` grades a whole class (progress bar, ``--jobs``, ``--shard``, resume, merge).
 """
 
-from .classrun import ClassRun, GradingError, default_source, grade_class, merge, parse_shard
+from .classrun import (
+    ClassRun,
+    GradingError,
+    GradingInterrupted,
+    default_source,
+    grade_class,
+    merge,
+    parse_shard,
+)
 from .pipeline import PIPELINE, GradingSettings, grade_submission
 from .result import STATUSES, ExerciseResult, StudentResult
+from .sandbox import Limits
 from .source import LabSource, SourceError, read_source
 from .submission import Submission, SubmissionsError, discover
 
@@ -23,7 +36,9 @@ __all__ = [
     "ClassRun",
     "ExerciseResult",
     "GradingError",
+    "GradingInterrupted",
     "GradingSettings",
+    "Limits",
     "LabSource",
     "SourceError",
     "StudentResult",

@@ -3,24 +3,31 @@
 ``DIR/results/<student_id>.json`` holds each student's :class:`StudentResult` (written atomically,
 with the sha256 of the submission and of the source). A re-run skips every student whose result
 was made from the same two files. ``grades.csv``, ``feedback/`` and ``summary.html`` are always
-rendered again from every result in ``DIR/results``, so shards writing into one folder, or a merge
-of shard folders, give one CSV.
+rendered again from every result in ``DIR/results`` (each file through a temporary file and
+``os.replace``), so shards writing into one folder, or a merge of shard folders, give one CSV, and
+a grader killed at any moment leaves the previous complete CSV, never half of one.
+
+Kernels run in a folder of the system's temporary directory (``tp-grade-*``: the kernels'
+scratch folders, the sandbox kernelspec, data shared read-only with them), never in ``DIR``: the
+output folder, the submissions and the source are hidden from kernels where the machine allows
+it (:mod:`.sandbox`). A folder left by a grader that was killed is removed by the next run.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TPError
-from ..runner import write_kernelspec
+from . import sandbox as sb
 from .pipeline import GradingSettings, grade_submission
 from .report import atomic_write_text, write_reports
 from .result import StudentResult
@@ -28,13 +35,20 @@ from .source import LabSource, read_source
 from .submission import Submission, discover
 
 RESULTS = "results"
-SCRATCH = ".scratch"
+RUN_PREFIX = "tp-grade-"
+_OWNER_FILE = "grader.json"
 
 
 class GradingError(TPError):
     """Bad arguments or folders for ``tp-course grade`` / ``merge``."""
 
     exit_code = 2
+
+
+class GradingInterrupted(TPError):
+    """The grader was interrupted (Ctrl-C); what was graded is saved."""
+
+    exit_code = 130
 
 
 @dataclass
@@ -46,6 +60,7 @@ class ClassRun:
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # student id -> grader error
+    sandbox: str = ""  # what confined the kernels (a WARNING line when something is missing)
 
     @property
     def ok(self) -> bool:
@@ -63,7 +78,16 @@ class ClassRun:
         )
         if self.failed:
             text += f"; grader failed on {len(self.failed)}: {', '.join(sorted(self.failed))}"
-        return text
+        return text + (f"\n{self.sandbox}" if self.sandbox else "")
+
+
+def usable_cores() -> int:
+    """The cores this process may use: its CPU affinity (a Slurm allocation, a container's
+    cpuset), not the whole machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -136,50 +160,99 @@ def grade_class(
     assignment: str | None = None,
     progress: bool = True,
     interrupt_grace: float = 10.0,
+    sandbox: bool = True,
+    limits: sb.Limits | None = None,
 ) -> ClassRun:
     """Grade every submission of ``submissions_dir`` (or one shard of them) into ``out_dir``.
 
-    ``timeout`` is per cell (a cell over it fails its exercise, and grading goes on);
-    ``notebook_timeout`` per student (status ``timeout``). ``jobs`` > 1 grades in that many
+    ``timeout`` is per cell (a cell over it fails its exercise, status ``timeout``, grading goes
+    on); ``notebook_timeout`` per student (grading stops there). ``jobs`` > 1 grades in that many
     worker processes started with ``spawn``: a script calling this needs the usual
     ``if __name__ == "__main__":`` guard. Each kernel gets ``threads`` OpenMP/MKL threads
-    (default: cores // jobs). Students whose result was made from the same submission and source
-    files are skipped. Student-side failures become statuses; an exception is raised only for
-    the grader's own errors (bad arguments, unreadable source, no submissions).
+    (default: cores // jobs), the resource ``limits`` (default :class:`.sandbox.Limits`) and,
+    with ``sandbox`` (default), every isolation the machine allows (:mod:`.sandbox`). Students
+    whose result was made from the same submission and source files are skipped. Student-side
+    failures become statuses; an exception is raised only for the grader's own errors (bad
+    arguments, unreadable source, no submissions) and for an interruption
+    (:class:`GradingInterrupted`, after saving what was graded).
     """
     if jobs < 1:
         raise GradingError(f"--jobs {jobs}: give at least 1 worker process.")
     if timeout <= 0:
         raise GradingError(f"--timeout {timeout:g}: give a positive number of seconds per cell.")
     source = read_source(Path(source_path))
-    students = in_shard(discover(Path(submissions_dir), source.path.name, assignment), shard)
-    out_dir = Path(out_dir)
-    (out_dir / SCRATCH).mkdir(parents=True, exist_ok=True)
-    # one scratch folder per run: shards may grade into the same DIR at the same time
-    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=out_dir / SCRATCH))
-    settings = GradingSettings(
-        kernel_dirs=write_kernelspec(scratch / ".kernelspec"),
-        scratch_root=scratch,
-        timeout=timeout,
-        threads=threads or max(1, (os.cpu_count() or 1) // jobs),
-        notebook_timeout=notebook_timeout,
-        interrupt_grace=interrupt_grace,
-    )
+    submissions_dir = Path(submissions_dir)
+    students = in_shard(discover(submissions_dir, source.path.name, assignment), shard)
+    out_dir = Path(out_dir).absolute()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_runs()
+    run_root = _new_run_root()
     run = ClassRun(out_dir, [])
-    pending = []
-    for submission in students:
-        if _up_to_date(out_dir, submission, source):
-            run.skipped.append(submission.student_id)
-        else:
-            pending.append(submission)
     try:
+        box = sb.prepare(
+            run_root,
+            private=[out_dir, submissions_dir, source.path.parent, source.path],
+            course=sb.course_dirs(source.path),
+            limits=limits or sb.Limits(),
+            enabled=sandbox,
+        )
+        run.sandbox = box.description
+        if progress and not box.isolation.complete:
+            print(f"tp-course: {box.description}", file=sys.stderr)
+        settings = GradingSettings(
+            kernel_dirs=sb.write_kernelspec(run_root / "kernelspec"),
+            scratch_root=run_root / "kernels",
+            timeout=timeout,
+            threads=threads or max(1, usable_cores() // jobs),
+            notebook_timeout=notebook_timeout,
+            interrupt_grace=interrupt_grace,
+            sandbox=box,
+        )
+        pending = []
+        for submission in students:
+            if _up_to_date(out_dir, submission, source):
+                run.skipped.append(submission.student_id)
+            else:
+                pending.append(submission)
         _grade_all(pending, source, settings, jobs, progress, out_dir, run)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            (out_dir / SCRATCH).rmdir()  # unless another run still uses it
+        shutil.rmtree(run_root, ignore_errors=True)
         run.results = render(out_dir)
     return run
+
+
+def _new_run_root() -> Path:
+    """``$TMPDIR/tp-grade-*``: crossable (0711) by kernels with a uid of their own."""
+    root = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))
+    root.chmod(0o711)
+    (root / "kernels").mkdir(mode=0o711)
+    (root / "kernels").chmod(0o711)
+    owner = {"pid": os.getpid(), "started": _process_start(os.getpid())}
+    (root / _OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+    return root
+
+
+def _process_start(pid: int) -> float | None:
+    try:
+        import psutil
+
+        return psutil.Process(pid).create_time()
+    except Exception:
+        return None
+
+
+def _remove_stale_runs() -> None:
+    """Remove the run folders of graders that no longer run (killed, or machine restarted)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{RUN_PREFIX}*"):
+        try:
+            owner = json.loads((folder / _OWNER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            if time.time() - folder.stat().st_mtime > 3600:  # half-made and old
+                shutil.rmtree(folder, ignore_errors=True)
+            continue
+        started = _process_start(int(owner.get("pid", 0)))
+        if started is None or (owner.get("started") and abs(started - owner["started"]) > 1):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _up_to_date(out_dir: Path, submission: Submission, source: LabSource) -> bool:
@@ -219,7 +292,13 @@ def _grade_all(pending, source, settings, jobs, progress, out_dir, run: ClassRun
 
         context = multiprocessing.get_context("spawn")  # no forked zmq/asyncio state
         workers = min(jobs, len(pending))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
+        )
+        try:
             futures = {
                 pool.submit(_grade_safely, submission, source, settings): submission
                 for submission in pending
@@ -230,8 +309,42 @@ def _grade_all(pending, source, settings, jobs, progress, out_dir, run: ClassRun
                 except Exception as exc:  # the worker process itself died
                     outcome = (None, f"worker failed: {exc!r}")
                 record(futures[future], *outcome)
+        except BaseException:
+            _stop_workers(pool)  # the students in progress are graded again next run
+            raise
+        pool.shutdown()
+    except KeyboardInterrupt:
+        left = len(pending) - len(run.graded) - len(run.failed)
+        raise GradingInterrupted(
+            f"interrupted: {len(run.graded)} student(s) graded by this run are saved in "
+            f"{out_dir / RESULTS}; run the same command again to grade the {left} left."
+        ) from None
     finally:
         bar.close()
+
+
+def _init_worker(parent: int) -> None:
+    """Workers leave Ctrl-C to the main process (which stops them) and exit when it is gone
+    (killed: its students are graded again by the next run)."""
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:  # their kernels exit when they see their parent gone
+        process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def _grade_safely(

@@ -1,14 +1,19 @@
 """A kernel that runs code one cell at a time, with a timeout per cell and its own environment.
 
 Each kernel is started with a private kernelspec for this interpreter
-(:func:`tp_helpers.runner.write_kernelspec`), an environment dict of its own (the grader's
-``os.environ`` is never changed) and a scratch folder as working directory.
+(:func:`tp_helpers.runner.write_kernelspec`, or the grading sandbox's
+:func:`tp_helpers.grading.sandbox.write_kernelspec`), an environment dict of its own (the grader's
+``os.environ`` is never changed) and a scratch folder as working directory. With a sandbox
+``policy`` the kernel talks to the grader over Unix sockets in its scratch folder (it may have no
+network at all), and its process applies the policy before it starts (:mod:`.sandbox_kernel`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -40,6 +45,10 @@ class KernelDied(Exception):
 
 class KernelUnresponsive(Exception):
     """The kernel ignored the interrupt sent after a cell's timeout."""
+
+
+class KernelStartFailed(RuntimeError):
+    """The kernel did not start (a grader-side problem: the sandbox, the interpreter)."""
 
 
 @dataclass
@@ -84,9 +93,12 @@ class KernelSession:
     timeout: float = 600.0
     interrupt_grace: float = 10.0
     startup_timeout: float = 120.0
+    policy: dict | None = None  # sandbox policy applied by the kernel's launcher
     _km: object = field(default=None, repr=False)
     _kc: object = field(default=None, repr=False)
     _cpu_seconds: float = field(default=0.0, repr=False)
+    _uid: int | None = field(default=None, repr=False)
+    _exit_status: int | None = field(default=None, repr=False)
 
     def __enter__(self) -> KernelSession:
         self.start()
@@ -99,24 +111,74 @@ class KernelSession:
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import KernelManager
 
+        from .sandbox_kernel import POLICY_ENV
+
         ksm = KernelSpecManager(kernel_dirs=[str(self.kernel_dirs)])
-        km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm)
-        km.start_kernel(
-            cwd=str(self.cwd),
-            env=self.env,
-            extra_arguments=["--HistoryManager.hist_file=:memory:"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        env, options = dict(self.env), {}
+        log = subprocess.DEVNULL
+        if self.policy is not None:
+            env[POLICY_ENV] = json.dumps(self.policy)
+            # Unix sockets: they work across network namespaces (TCP on loopback does not)
+            options = {"transport": "ipc", "connection_file": str(self.cwd / ".kernel.json")}
+            log = open(self._log_path, "wb")  # noqa: SIM115 - the kernel process keeps it
+        km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm, **options)
+        try:
+            km.start_kernel(
+                cwd=str(self.cwd),
+                env=env,
+                extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        finally:
+            if log is not subprocess.DEVNULL:
+                log.close()
         self._km = km
         kc = km.client()
         kc.start_channels()
         self._kc = kc
         try:
             kc.wait_for_ready(timeout=self.startup_timeout)
-        except RuntimeError:
+        except RuntimeError as exc:
             self.close()
-            raise
+            raise KernelStartFailed(f"{exc}{self._log_tail()}") from None
+        self._uid = self._process_uid()
+
+    @property
+    def _log_path(self) -> Path:
+        return self.cwd / ".kernel.log"
+
+    def _log_tail(self) -> str:
+        try:
+            text = self._log_path.read_text(errors="replace").strip()
+        except OSError:
+            return ""
+        return f"; the kernel said: {text[-500:]}" if text else ""
+
+    def _process_uid(self) -> int | None:
+        try:
+            import psutil
+
+            return psutil.Process(self.pid).uids().real
+        except Exception:
+            return None
+
+    def exit_status(self) -> int | None:
+        """The kernel process's exit status once it is gone (negative: killed by that signal)."""
+        process = getattr(getattr(self._km, "provisioner", None), "process", None)
+        if process is not None:
+            self._exit_status = process.poll()
+        return self._exit_status
+
+    def death(self) -> str:
+        """How the kernel process ended, in words ('' when unknown or a plain exit)."""
+        status = self.exit_status()
+        if status is None or status >= 0:
+            return ""
+        try:
+            return f"killed by {signal.Signals(-status).name}"
+        except ValueError:
+            return f"killed by signal {-status}"
 
     @property
     def pid(self) -> int | None:
@@ -126,15 +188,18 @@ class KernelSession:
     def is_alive(self) -> bool:
         return self._km is not None and self._km.is_alive()
 
-    def run(self, code: str) -> CellRun:
+    def run(self, code: str, *, silent: bool = False) -> CellRun:
         """Execute ``code``; interrupt it after ``timeout`` seconds.
 
+        ``silent``: not in the history, no execution count (the grader's own probes).
         Raises :class:`KernelDied` when the kernel exits and :class:`KernelUnresponsive` when it
         ignores the interrupt.
         """
         kc = self._kc
         started = time.monotonic()
-        msg_id = kc.execute(code, store_history=True, allow_stdin=False, stop_on_error=False)
+        msg_id = kc.execute(
+            code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=False
+        )
         result = CellRun()
         stderr: list[str] = []
         stdout: list[str] = []
@@ -166,19 +231,46 @@ class KernelSession:
                 result.error = (_plain(content.get("ename", "")), _plain(content.get("evalue", "")))
             elif kind == "status" and content.get("execution_state") == "idle":
                 break
-        self._drain_shell_reply(msg_id)
+        reply = self._drain_shell_reply(msg_id)
+        if result.error is None and reply.get("status") == "error":  # no traceback published
+            result.error = (_plain(reply.get("ename", "")), _plain(reply.get("evalue", "")))
         result.stderr, result.stdout = "".join(stderr), "".join(stdout)
         result.seconds = time.monotonic() - started
         return result
 
-    def _drain_shell_reply(self, msg_id: str) -> None:
+    def evaluate(self, expression: str, timeout: float | None = None) -> str | None:
+        """The ``text/plain`` value of ``expression``, evaluated as a *user expression* of an
+        empty silent execution (the answer comes in the execute reply; nothing is printed).
+        ``None`` when no answer came within ``timeout`` (default: the cell timeout) or the
+        expression failed. Raises :class:`KernelDied` when the kernel is gone."""
+        msg_id = self._kc.execute(
+            "", silent=True, store_history=False, user_expressions={"value": expression}
+        )
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while time.monotonic() < deadline:
+            try:
+                reply = self._kc.get_shell_msg(timeout=0.5)
+            except Empty:
+                if not self._km.is_alive():
+                    raise KernelDied("the kernel process exited") from None
+                continue
+            if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            value = reply.get("content", {}).get("user_expressions", {}).get("value", {})
+            if value.get("status") != "ok":
+                return None
+            return value.get("data", {}).get("text/plain")
+        return None
+
+    def _drain_shell_reply(self, msg_id: str) -> dict:
         for _ in range(100):
             try:
                 reply = self._kc.get_shell_msg(timeout=5)
             except Empty:
-                return
+                return {}
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                return
+                return reply.get("content", {})
+        return {}
 
     def cpu_seconds(self) -> float:
         """CPU seconds used by the kernel process (and its children) so far."""
@@ -205,12 +297,16 @@ class KernelSession:
                 self._kc.stop_channels()
             if self._km.is_alive():
                 self._km.shutdown_kernel(now=True)
+            self.exit_status()
         finally:
             try:
                 self._km.cleanup_resources()
             except Exception:
                 pass
             self._km = self._kc = None
+            from .sandbox import sweep_processes
+
+            sweep_processes(self._uid)  # what the kernel's uid left running (daemons)
 
 
 def _plain(text: str) -> str:

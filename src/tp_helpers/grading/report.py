@@ -123,6 +123,7 @@ def summary_html(results: list[StudentResult]) -> str:
     return _page(
         "Class summary",
         f"<p>{len(results)} student(s).</p>"
+        f"{_isolation(results)}"
         "<h2>Status</h2><table><thead><tr><th>status</th><th>students</th></tr></thead>"
         f"<tbody>{status_rows}</tbody></table>"
         f"<h2>Scores</h2>{spread}"
@@ -131,6 +132,18 @@ def summary_html(results: list[StudentResult]) -> str:
         "<h2>Students</h2>"
         f"{_student_table(results)}",
     )
+
+
+def _isolation(results: list[StudentResult]) -> str:
+    """What confined the kernels: one line per distinct sandbox, warnings in red."""
+    lines = sorted({r.sandbox for r in results if r.sandbox})
+    if not lines:
+        return ""
+    items = "".join(
+        f"<li class='{'fail' if line.startswith('WARNING') else ''}'>{escape(line)}</li>"
+        for line in lines
+    )
+    return f"<h2>Isolation of the kernels</h2><ul>{items}</ul>"
 
 
 def pass_rates(results: list[StudentResult]) -> dict[str, float]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 #: every status a student can get, in the order the summary lists them
-STATUSES = ("ok", "invalid_notebook", "kernel_died", "timeout")
+STATUSES = ("ok", "timeout", "memory", "kernel_died", "invalid_notebook", "tampered")
+#: when a run meets several events, its status is the first of these it met
+SEVERITY = ("tampered", "invalid_notebook", "memory", "kernel_died", "timeout")
 
 
 @dataclass
@@ -39,6 +41,7 @@ class StudentResult:
     source_sha256: str = ""
     executions: int = 0  # code executions sent to the kernel (cells, checks, re-runs)
     notes: list[str] = field(default_factory=list)  # grader-side remarks (e.g. a given cell failed)
+    sandbox: str = ""  # what confined the kernel (sandbox.Isolation.describe), '' if nothing
 
     @property
     def ok(self) -> bool:

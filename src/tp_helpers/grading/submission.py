@@ -86,7 +86,11 @@ def _tree_notebook(student: Path, notebook_name: str, assignment: str | None) ->
 
 
 def read_notebook(path: Path):
-    """Read and validate a submission; raise :class:`InvalidNotebook` with a one-line reason."""
+    """Read and validate a submission; raise :class:`InvalidNotebook` with a one-line reason.
+
+    Only nbformat 4 is accepted: an older file is not what Jupyter or Colab save today (it is
+    not converted: its cells lost their nbgrader metadata on the way).
+    """
     import nbformat
 
     try:
@@ -94,11 +98,17 @@ def read_notebook(path: Path):
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidNotebook(f"cannot read the file: {exc}") from None
     try:
-        nb = nbformat.reads(text, as_version=4)
+        nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
     except Exception as exc:  # json, nbformat, anything a hostile file provokes
         raise InvalidNotebook(f"not a notebook: {_one_line(exc)}") from None
-    if nb.get("nbformat") != 4:
-        raise InvalidNotebook(f"nbformat {nb.get('nbformat')} notebook; nbformat 4 is required")
+    version = nb.get("nbformat") if isinstance(nb, dict) else None
+    if version is None:
+        raise InvalidNotebook("not a notebook: JSON without an 'nbformat' version")
+    if version != 4:
+        raise InvalidNotebook(
+            f"nbformat {version} notebook; nbformat 4 is required (open it in Jupyter and save "
+            "it again)"
+        )
     try:
         nbformat.validate(nb)
     except Exception as exc:

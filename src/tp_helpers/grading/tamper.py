@@ -1,0 +1,148 @@
+"""Tampering: what a submission did to the locked cells (read from the file) or to the checks
+at run time (asked to the kernel's guard, :mod:`.kernel_guard`).
+
+Grading never runs a submission's check cells: checks and hidden tests always come from the
+source. Tampering is still reported, and the exercises it touched get no points, so that a
+submission that tried never gets full marks and the instructor sees it (status ``tampered``).
+
+* :func:`inspect_locked_cells`: a check cell edited, deleted or duplicated, an exercise cell
+  duplicated (``grade_id`` twice: nbgrader itself refuses such a notebook). Check cells are
+  compared with the source's visible part (hidden tests stripped), so a notebook that lost its
+  metadata but kept the cells is fine. This supersedes nbgrader's checksums, which a student can
+  recompute: the source cannot be.
+* :class:`Guard`: installs :mod:`.kernel_guard` in a kernel and asks it, after each execution,
+  whether anything the checks rely on was replaced.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import kernel_guard
+from .source import HIDDEN_BEGIN, HIDDEN_END, ExerciseCell, LabSource
+
+#: modules the guard watches in every kernel, and those it imports first
+PROTECTED_PREFIXES = ("tp_helpers",)
+PRELOADED = ("tp_helpers.checks",)
+NOT_WATCHED = ("tp_helpers.grading",)
+_MAX_LISTED = 3
+
+
+class Tampered(Exception):
+    """The guard found the kernel altered (or did not answer)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(summarise(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Tampering:
+    """One tampering found in the file: the exercises it touched and why, in one line."""
+
+    exercises: tuple[str, ...]
+    reason: str
+
+
+def visible_part(text: str) -> tuple[str, ...]:
+    """A check cell's lines without hidden tests, trailing blanks and blank lines."""
+    lines, inside = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(HIDDEN_BEGIN):
+            inside = True
+        elif stripped.startswith(HIDDEN_END):
+            inside = False
+        elif not inside and stripped:
+            lines.append(line.rstrip())
+    return tuple(lines)
+
+
+def inspect_locked_cells(nb, source: LabSource) -> list[Tampering]:
+    """Every tampering with the source's check cells and exercise cells found in ``nb``."""
+    graded: dict[str, tuple[str, ...]] = {}  # grade_id -> exercises it holds or checks
+    checks = []
+    for step in source.steps:
+        if isinstance(step, ExerciseCell):
+            graded[step.grade_id] = step.exercise_ids
+            for check in step.checks:
+                graded[check.grade_id] = (check.exercise_id,)
+                checks.append(check)
+    cells = [cell for cell in nb.cells if isinstance(cell.get("source"), str)]
+    ids = [_grade_id(cell) for cell in cells]
+    found = []
+    for grade_id, count in sorted(Counter(i for i in ids if i in graded).items()):
+        if count > 1:
+            found.append(Tampering(graded[grade_id], f"grade_id {grade_id} appears {count} times"))
+    code_cells = {visible_part(c.source) for c in cells if c.get("cell_type") == "code"}
+    for check in checks:
+        expected = visible_part(check.source)
+        mine = [cell for cell, i in zip(cells, ids) if i == check.grade_id]
+        what = f"the check cell of exercise {check.exercise_id} ({check.grade_id})"
+        if not mine:
+            if expected not in code_cells:
+                found.append(Tampering((check.exercise_id,), f"{what} was deleted"))
+        elif all(visible_part(cell.source) != expected for cell in mine):
+            found.append(Tampering((check.exercise_id,), f"{what} was edited"))
+    return found
+
+
+def _grade_id(cell) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+    return grade_id if isinstance(grade_id, str) else None
+
+
+def summarise(problems: list[str]) -> str:
+    """The first problems in one line, and how many more."""
+    shown = "; ".join(problems[:_MAX_LISTED])
+    more = len(problems) - _MAX_LISTED
+    return shown + (f" (and {more} more)" if more > 0 else "")
+
+
+class Guard:
+    """The grader's side of :mod:`.kernel_guard` for one kernel."""
+
+    source = Path(kernel_guard.__file__).read_text(encoding="utf-8")
+
+    def __init__(self) -> None:
+        self.token = uuid.uuid4().hex
+
+    def install_expression(self) -> str:
+        """An expression installing the guard; it leaves no name in the notebook's namespace."""
+        boot = (
+            f"_ns = {{'__name__': '_tp_grading_guard'}}\n"
+            f"exec(compile({self.source!r}, '<tp-grading-guard>', 'exec'), _ns)\n"
+            f"_answer.append(_ns['install']({self.token!r}, {PROTECTED_PREFIXES!r}, "
+            f"{PRELOADED!r}, {NOT_WATCHED!r}))\n"
+        )
+        return f"(lambda answer: (exec({boot!r}, {{'_answer': answer}}), answer[0])[1])([])"
+
+    def install(self, session) -> None:
+        """Install in ``session`` (a :class:`KernelSession`) before any notebook code."""
+        answer = session.evaluate(self.install_expression(), timeout=120)
+        if answer != repr(kernel_guard.INSTALLED):
+            raise RuntimeError(f"the grading guard did not install (it answered {answer!r})")
+
+    def check(self, session) -> list[str]:
+        """What changed since the guard was installed ([] when nothing did)."""
+        nonce = uuid.uuid4().hex[:16]
+        expression = f"__import__('sys').modules[{kernel_guard.REGISTRY + self.token!r}]"
+        answer = session.evaluate(f"{expression}.check({nonce!r})")
+        prefix = f"TPGUARD {nonce} "
+        try:
+            text = ast.literal_eval(answer) if answer else ""
+        except (ValueError, SyntaxError):
+            text = ""
+        if not isinstance(text, str) or not text.startswith(prefix):
+            return ["the integrity check did not answer (IPython or the guard was altered)"]
+        try:
+            problems = json.loads(text[len(prefix) :])
+        except ValueError:
+            return ["the integrity check gave an unreadable answer"]
+        return [str(p) for p in problems] if isinstance(problems, list) else [str(problems)]

@@ -1,0 +1,301 @@
+"""The kernel sandbox (tp_helpers.grading.sandbox and .sandbox_kernel).
+
+Pure functions first (what is hidden, what a kernel's environment and policy are), then one
+sandboxed kernel tried from its cells: each mechanism is checked where this machine allows it
+and skipped, with the reason, where it does not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tp_helpers.grading import grade_submission
+from tp_helpers.grading import sandbox as sb
+from tp_helpers.grading.execute import KernelDied, KernelSession, kernel_env
+from tp_helpers.grading.pipeline import GradingSettings
+from tp_helpers.grading.submission import Submission
+
+from . import students as S
+
+ISOLATION = sb.detect_isolation()
+needs_network = pytest.mark.skipif(not ISOLATION.network, reason=f"{ISOLATION.missing}")
+needs_mounts = pytest.mark.skipif(not ISOLATION.mounts, reason=f"{ISOLATION.missing}")
+needs_own_uid = pytest.mark.skipif(ISOLATION.user != "private", reason="not root")
+
+
+@pytest.fixture
+def crossable():
+    """A folder every uid can cross (pytest's own tmp_path is under a 0700 folder)."""
+    import shutil
+
+    folder = Path(tempfile.mkdtemp(prefix="tp-sandbox-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- pure functions -------------------------------------------------------------------------
+def test_hidden_paths_cover_private_paths_and_course_entries_but_not_what_kernels_need(tmp_path):
+    course = tmp_path / "course"
+    for folder in ("solutions", "src/pkg", ".venv/lib", ".git", "out"):
+        (course / folder).mkdir(parents=True)
+    (course / "gradebook.db").write_text("grades")
+    (course / "link").symlink_to(course / "solutions")
+    elsewhere = tmp_path / "exports"
+    (elsewhere / "inner").mkdir(parents=True)
+    keep = [course / "src" / "pkg", course / ".venv" / "lib"]
+    hidden = sb.hidden_paths([elsewhere, elsewhere / "inner", course / "src"], [course], keep)
+    assert hidden == tuple(
+        str(course / name) for name in (".git", "gradebook.db", "out", "solutions")
+    ) + (str(elsewhere),)
+
+
+def test_course_dirs_are_the_working_folder_or_the_marked_one_and_this_checkout(tmp_path):
+    course = tmp_path / "course"
+    (course / "solutions").mkdir(parents=True)
+    source = course / "solutions" / "lab.ipynb"
+    source.write_text("{}")
+    checkout = S.REPO  # this package runs from an editable install in the repository
+    assert sb.course_dirs(source, cwd=course) == [course.resolve(), checkout]
+    assert sb.course_dirs(source, cwd=tmp_path / "nowhere") == [checkout]
+    (course / "nbgrader_config.py").write_text("")
+    assert sb.course_dirs(source, cwd=Path("/")) == [course.resolve(), checkout]
+
+
+def test_blocked_folders_name_what_another_uid_cannot_cross(crossable):
+    locked = crossable / "home"
+    (locked / "python" / "lib").mkdir(parents=True)
+    locked.chmod(0o700)
+    needed = [locked / "python", locked / "python" / "lib"]
+    assert sb.blocked_folders(needed) == {str(locked): [str(locked / "python")]}
+    locked.chmod(0o755)
+    assert sb.blocked_folders(needed) == {}
+
+
+def test_the_summary_line_warns_about_what_is_not_enforced():
+    limits = sb.Limits(memory=2 * sb.GIB, cpu=60)
+    full = sb.Isolation(network=True, mounts=True, user="private")
+    assert full.describe(limits) == (
+        "sandbox: limits (memory 2 GiB, CPU 60 s), no network, instructor files hidden, writes "
+        "only in the scratch folder, a uid of its own"
+    )
+    weak = sb.Isolation(missing=("mounts: PermissionError: Operation not permitted",))
+    line = weak.describe(limits)
+    assert line.startswith("WARNING sandbox: limits (memory 2 GiB, CPU 60 s); NOT enforced:")
+    assert "the network is reachable" in line and "README 'Grading untrusted notebooks'" in line
+
+
+def test_kernel_policy_and_environment(tmp_path):
+    limits = sb.Limits()
+    root = sb.kernel_policy(
+        sb.Isolation(network=True, mounts=True, user="private"), limits, tmp_path, None, ["/x"]
+    )
+    assert root["limits"]["nproc"] == limits.nproc and root["hide"] == ["/x"]
+    assert root["user"] == "private" and not root["userns"] and root["readonly_root"]
+    user = sb.kernel_policy(sb.Isolation(network=True, userns=True), limits, tmp_path, None, ["/x"])
+    assert user["limits"]["nproc"] is None  # per uid: it would count the instructor's processes
+    assert user["userns"] and user["hide"] == [] and not user["mounts"]
+    before = dict(os.environ)
+    env = sb.scratch_env({"HF_HOME": "/root/.cache/hf", "PATH": "/bin"}, tmp_path, sb.NO_ISOLATION)
+    assert os.environ == before
+    assert env["HOME"] == str(tmp_path) and env["TMPDIR"] == str(tmp_path / "tmp")
+    assert "HF_HOME" not in env and env["PATH"] == "/bin"
+
+
+# -- one sandboxed kernel ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def box():
+    """A run folder, a course with a 'secret' source and an output folder, the settings."""
+    import shutil
+
+    course = Path(tempfile.mkdtemp(prefix="tp-sandbox-course-"))
+    course.chmod(0o755)  # crossable: only the sandbox may stop a kernel from reading it
+    (course / "solutions").mkdir()
+    (course / "solutions" / "lab.ipynb").write_text("the solutions")
+    (course / "out").mkdir()
+    run_root = Path(tempfile.mkdtemp(prefix="tp-grade-test-"))
+    run_root.chmod(0o711)
+    (run_root / "kernels").mkdir(mode=0o711)
+    (run_root / "kernels" / "s-other").mkdir(mode=0o755)
+    (run_root / "kernels" / "s-other" / "work.txt").write_text("another student's work")
+    settings = sb.prepare(
+        run_root,
+        private=[course / "out", course / "solutions"],
+        course=[course, S.REPO],  # the course, and this checkout (as course_dirs gives)
+        limits=sb.Limits(memory=1 * sb.GIB, cpu=600),
+    )
+    yield course, run_root, settings
+    shutil.rmtree(run_root, ignore_errors=True)
+    shutil.rmtree(course, ignore_errors=True)
+
+
+def start_kernel(box, limits=None, timeout=10.0):
+    course, run_root, settings = box
+    if limits is not None:
+        settings = dataclasses.replace(settings, limits=limits)
+    scratch = Path(tempfile.mkdtemp(prefix="s-", dir=run_root / "kernels"))
+    env = sb.scratch_env(kernel_env(1), scratch, settings.isolation)
+    env.update(dict(settings.env))
+    policy = sb.kernel_policy(
+        settings.isolation,
+        settings.limits,
+        scratch,
+        run_root / "kernels",
+        settings.hide,
+        {top: list(paths) for top, paths in settings.reveal},
+    )
+    spec = sb.write_kernelspec(run_root / "spec")
+    kernel = KernelSession(spec, scratch, env, timeout=timeout, interrupt_grace=3, policy=policy)
+    kernel.start()
+    return kernel
+
+
+@pytest.fixture(scope="module")
+def kernel(box):
+    kernel = start_kernel(box)
+    yield kernel
+    kernel.close()
+
+
+def value(kernel, code: str) -> str:
+    run = kernel.run(code)
+    assert not run.raised, run.error
+    return run.stdout.strip()
+
+
+def outcome(kernel, code: str) -> str:
+    """'ok', or the exception name a cell raised."""
+    run = kernel.run(code)
+    return "ok" if not run.raised else run.error[0]
+
+
+def test_the_kernel_runs_this_interpreter_and_package_in_its_scratch_folder(kernel):
+    import sys
+
+    assert value(kernel, "import sys; print(sys.executable)") == sys.executable
+    assert value(kernel, "import tp_helpers.checks.tp7_qa; print('imported')") == "imported"
+    home = value(kernel, "import os; print(os.getcwd() == os.environ['HOME'])")
+    assert home == "True"
+    assert outcome(kernel, "open('notes.txt', 'w').write('mine')") == "ok"
+
+
+@needs_own_uid
+def test_a_root_grader_runs_kernels_under_a_uid_of_their_own(kernel):
+    uid = int(value(kernel, "import os; print(os.getuid())"))
+    assert uid >= 1 << 30 and uid != os.getuid()
+    assert outcome(kernel, "import os; os.setuid(0)") == "PermissionError"
+
+
+@needs_mounts
+def test_instructor_paths_and_other_students_are_out_of_reach(kernel, box):
+    course, run_root, _ = box
+    assert outcome(kernel, f"open({str(course / 'solutions' / 'lab.ipynb')!r}).read()") in (
+        "FileNotFoundError",
+        "PermissionError",
+    )
+    assert value(kernel, f"import os; print(os.listdir({str(course / 'out')!r}))") == "[]"
+    other = run_root / "kernels" / "s-other" / "work.txt"
+    assert outcome(kernel, f"open({str(other)!r}).read()") in (
+        "FileNotFoundError",
+        "PermissionError",
+    )
+    assert outcome(kernel, f"open({str(S.REPO / 'solutions' / 'tp7_qa.ipynb')!r})") != "ok"
+    homes = [p for p in Path("/home").glob("*") if p not in sb.needed_paths()]
+    for home in homes[:3]:  # everyone's files: covered, but for what the kernel needs
+        assert value(kernel, f"import os; print(os.path.exists({str(home)!r}))") == "False"
+
+
+@needs_mounts
+def test_writes_outside_the_scratch_folder_fail(kernel, box):
+    course, _, _ = box
+    for path in (course / "out" / "grades.csv", course / "new.txt", S.REPO / "pwned.txt"):
+        assert outcome(kernel, f"open({str(path)!r}, 'w')") in ("OSError", "PermissionError")
+        assert not path.exists()
+    outside = Path(tempfile.gettempdir()) / "tp-sandbox-test-pwned"
+    assert outcome(kernel, f"open({str(outside)!r}, 'w')") != "ok" and not outside.exists()
+
+
+@needs_network
+def test_no_network_not_even_the_graders_loopback(kernel):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.5)
+    port = server.getsockname()[1]
+    try:
+        for address in (("127.0.0.1", port), ("1.1.1.1", 53)):
+            code = f"import socket; socket.create_connection({address!r}, timeout=3)"
+            assert outcome(kernel, code) == "OSError"
+        with pytest.raises(TimeoutError):
+            server.accept()
+    finally:
+        server.close()
+
+
+def test_the_memory_limit_raises_memoryerror_and_the_kernel_lives_on(kernel):
+    assert outcome(kernel, "blob = bytearray(2 * 2**30)") == "MemoryError"
+    assert value(kernel, "print(1 + 1)") == "2"
+
+
+@needs_own_uid
+def test_processes_left_by_a_kernel_are_killed_with_it(box):
+    import psutil
+
+    kernel = start_kernel(box)
+    code = (
+        "import subprocess; print(subprocess.Popen(['sleep', '600'], start_new_session=True).pid)"
+    )
+    pid = int(value(kernel, code))
+    assert psutil.pid_exists(pid)
+    kernel.close()
+
+    def gone() -> bool:
+        try:
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    deadline = time.monotonic() + 5  # SIGKILL is delivered, not waited for
+    while not gone() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone()
+
+
+def test_the_cpu_limit_kills_the_kernel_with_sigxcpu(box):
+    kernel = start_kernel(box, limits=sb.Limits(memory=None, cpu=3), timeout=60)
+    try:
+        with pytest.raises(KernelDied):
+            kernel.run("while True:\n    pass")
+        assert kernel.death() == "killed by SIGXCPU"
+    finally:
+        kernel.close()
+
+
+def test_a_cpu_limit_hit_is_status_timeout(box, tmp_path, solved_nb):
+    course, run_root, settings = box
+    settings = GradingSettings(
+        kernel_dirs=sb.write_kernelspec(run_root / "spec"),
+        scratch_root=run_root / "kernels",
+        timeout=60,
+        threads=1,
+        sandbox=dataclasses.replace(settings, limits=sb.Limits(cpu=3)),  # start-up fits
+    )
+    path = S.write(S.with_region(solved_nb, "04", "while True:\n    pass"), tmp_path / "s.ipynb")
+    result = grade_submission(Submission("s", path), S_source(), settings)
+    assert (result.status, result.score) == ("timeout", 6)
+    assert result.reason == (
+        "the kernel died while running the cell of exercise 04 (it used its 3 s of CPU time)"
+    )
+
+
+def S_source():  # noqa: N802 - reads like the other helpers of S
+    from tp_helpers.grading import read_source
+
+    return read_source(S.TINY_LAB)
