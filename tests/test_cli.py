@@ -68,10 +68,18 @@ def test_run_offline_trains_a_useful_model(tmp_path):
 
 @pytest.mark.slow
 def test_notebook_runs_under_plain_jupyter_nbconvert(tmp_path):
-    """What a TA does: nbconvert --execute, in a kernel of this environment."""
+    """What a TA does: nbconvert --execute, in a kernel of this environment.
+
+    Training is capped as in autograding: the run above already measures the model, this one
+    shows that plain Jupyter executes every cell.
+    """
     kernels = write_kernelspec(tmp_path / "jupyter")
     out = tmp_path / "executed.ipynb"
-    env = {"JUPYTER_PATH": str(kernels.parent), "TP_PROFILE": "offline"}
+    env = {
+        "JUPYTER_PATH": str(kernels.parent),
+        "TP_PROFILE": "offline",
+        "NBGRADER_EXECUTION": "autograde",
+    }
     result = subprocess.run(
         [
             sys.executable,
