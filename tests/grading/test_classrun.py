@@ -95,7 +95,7 @@ def test_two_jobs_give_the_same_csv(unsharded, small_class, tmp_path):
 
 def test_threads_default_to_cores_per_job(small_class, tmp_path, monkeypatch):
     seen = []
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(classrun, "usable_cores", lambda: 8)
     monkeypatch.setattr(
         classrun,
         "_grade_all",
@@ -173,3 +173,10 @@ def test_run_folders_of_dead_graders_are_removed(monkeypatch, tmp_path):
         (tmp_path / name / "grader.json").write_text(json.dumps(owner))
     classrun._remove_stale_runs()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tp-grade-alive"]
+
+
+def test_usable_cores_follow_the_cpu_affinity(monkeypatch):
+    """On a Slurm node the allocation counts, not the whole machine."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    assert classrun.usable_cores() == 3
