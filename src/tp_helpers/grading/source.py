@@ -186,9 +186,11 @@ def normalised(region: Region) -> tuple[str, ...]:
     )
 
 
-def hidden_test_lines(text: str) -> tuple[str, ...]:
-    """The stripped, non-blank lines between the hidden-test delimiters of a check cell."""
-    lines: list[str] = []
+def split_hidden_tests(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A check cell's non-blank lines, ``(visible, hidden)``: visible ones right-stripped (the
+    student's copy keeps their indentation), hidden ones stripped."""
+    visible: list[str] = []
+    hidden: list[str] = []
     inside = False
     for line in text.splitlines():
         stripped = line.strip()
@@ -196,9 +198,16 @@ def hidden_test_lines(text: str) -> tuple[str, ...]:
             inside = True
         elif stripped.startswith(HIDDEN_END):
             inside = False
-        elif inside and stripped:
-            lines.append(stripped)
-    return tuple(lines)
+        elif stripped and inside:
+            hidden.append(stripped)
+        elif stripped:
+            visible.append(line.rstrip())
+    return tuple(visible), tuple(hidden)
+
+
+def hidden_test_lines(text: str) -> tuple[str, ...]:
+    """The stripped, non-blank lines between the hidden-test delimiters of a check cell."""
+    return split_hidden_tests(text)[1]
 
 
 def _nbgrader(cell) -> dict:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import kernel_guard
-from .source import HIDDEN_BEGIN, HIDDEN_END, ExerciseCell, LabSource
+from .source import ExerciseCell, LabSource, split_hidden_tests
 
 #: modules the guard watches in every kernel, and those it imports first
 PROTECTED_PREFIXES = ("tp_helpers",)
@@ -51,16 +51,7 @@ class Tampering:
 
 def visible_part(text: str) -> tuple[str, ...]:
     """A check cell's lines without hidden tests, trailing blanks and blank lines."""
-    lines, inside = [], False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith(HIDDEN_BEGIN):
-            inside = True
-        elif stripped.startswith(HIDDEN_END):
-            inside = False
-        elif not inside and stripped:
-            lines.append(line.rstrip())
-    return tuple(lines)
+    return split_hidden_tests(text)[0]
 
 
 def inspect_locked_cells(nb, source: LabSource) -> list[Tampering]:
