@@ -3,7 +3,11 @@
 One class run grades: the solution submitted as a student, the untouched student notebook, and
 nine notebooks with exactly one plausible mistake in one exercise (taken from the mutation
 harness). Each broken notebook must lose exactly that exercise's points, its cell-mates' included.
-About three minutes on 2 cores (two kernels of one thread each).
+
+The whole class takes about three minutes on 2 cores (two kernels of one thread each), which
+`.ci/run` cannot afford beside the rest: by default it grades a sample of three broken notebooks,
+one per kind of multi-exercise cell, and skips the others with the reason. `TP_WHOLE_CLASS=1`
+grades all nine (the GitHub workflow sets it).
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ BROKEN = {  # exercise -> mutant name; cell-mates in brackets
     "26": "length without + 1",  # [24, 25]
     "28": "question tokens kept",  # [27, 29]
 }
+SAMPLE = ("06", "12", "26")  # training windows, the label loop's bound, post-processing
+WHOLE_CLASS = os.environ.get("TP_WHOLE_CLASS", "") == "1"
+GRADED = sorted(BROKEN) if WHOLE_CLASS else sorted(SAMPLE)
 
 
 def _broken(exercise: str, name: str) -> nbformat.NotebookNode:
@@ -60,8 +67,9 @@ def class_run(tmp_path_factory):
     submissions = tmp_path_factory.mktemp("submissions")
     nbformat.write(nbformat.read(SOLUTION, as_version=4), submissions / "perfect.ipynb")
     nbformat.write(_student_notebook(), submissions / "untouched.ipynb")
-    for exercise, name in BROKEN.items():
-        nbformat.write(_broken(exercise, name), submissions / f"broken_{exercise}.ipynb")
+    for exercise in GRADED:
+        broken = _broken(exercise, BROKEN[exercise])
+        nbformat.write(broken, submissions / f"broken_{exercise}.ipynb")
     out = tmp_path_factory.mktemp("graded")
     env = dict(os.environ, TP_PROFILE="offline")
     command = [
@@ -104,6 +112,8 @@ def test_untouched_student_notebook_scores_zero(class_run):
 
 @pytest.mark.parametrize("exercise", sorted(BROKEN))
 def test_one_mistake_costs_exactly_its_own_exercise(class_run, exercise):
+    if exercise not in GRADED:
+        pytest.skip(f"exercise {exercise} is sampled out of this run; TP_WHOLE_CLASS=1 grades it")
     out, rows = class_run
     row = rows[f"broken_{exercise}"]
     assert row["status"] == "ok", row
