@@ -139,6 +139,18 @@ def test_unusable_cache_location_is_a_clear_error(tmp_path, monkeypatch):
         offline_dataset_path()
 
 
+def test_edge_rows_fall_inside_the_offline_profile_slices(offline_profile):
+    """A run must meet the edge rows: the profile's slices hold every one of them."""
+    from datasets import load_dataset
+
+    from tp_helpers.datagen import EDGE_ROWS
+
+    splits = {"train": offline_profile.train_split, "validation": offline_profile.validation_split}
+    for split, edges in EDGE_ROWS.items():
+        rows = load_dataset(offline_profile.dataset, split=splits[split])
+        assert max(edges) < len(rows), (split, splits[split], len(rows))
+
+
 def test_edge_rows_end_the_context_or_a_window(offline_splits, tokenizer):
     """The rows exercise 07/12's bound needs: the answer is the context's last token, or the last
     context token of a window that is not the last one (at the offline and full window sizes)."""

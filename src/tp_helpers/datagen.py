@@ -351,8 +351,8 @@ _LAST_WORD_FACTS = tuple(f for f in FACTS if f.key in {"birth_city", "death_city
 
 #: split -> {row index: edge case}; ``None`` = the answer ends the context, ``(max_length,
 #: doc_stride)`` = the answer is the last context token of a window (not the last one) at those
-#: window sizes. The indices fall inside the offline profile's slices (train[:10%],
-#: validation[:25%]); train row 2 is the first long row, the notebook's ``long_example``.
+#: window sizes. The indices are among the first rows, inside the offline profile's slices
+#: (a test says so); train row 2 is the first long row, the notebook's ``long_example``.
 EDGE_ROWS: dict[str, dict[int, tuple[int, int] | None]] = {
     "train": {1: None, 2: (128, 32), 5: (384, 128)},
     "validation": {3: None, 4: (128, 32), 6: (384, 128)},
