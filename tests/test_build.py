@@ -34,6 +34,7 @@ from tp_helpers.profiles import OFFLINE_ENV_VARS
 from tp_helpers.runner import KERNEL_NAME, write_kernelspec
 
 from .conftest import REPO, SOLUTION
+from .grading.students import hidden_test_lines
 
 FIXTURES = REPO / "tests" / "fixtures"
 BUILD_LAB = FIXTURES / "build_lab" / "build_lab.ipynb"
@@ -103,20 +104,6 @@ def solution_regions(source: str) -> list[list[str]]:
     return regions
 
 
-def hidden_test_lines(nb) -> list[str]:
-    """The stripped, non-blank lines inside the notebook's hidden-test regions."""
-    lines, inside = [], False
-    for cell in nb.cells:
-        for line in cell.source.split("\n"):
-            if "### BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "### END HIDDEN TESTS" in line:
-                inside = False
-            elif inside and line.strip():
-                lines.append(line.strip())
-    return lines
-
-
 def perfect_student_notebook(student, solution):
     """The student notebook with the solution regions pasted into its stubs and the solution's
     stored outputs copied onto the matching cells (matched by cell id, else by source)."""
@@ -144,7 +131,9 @@ def run_nbval(notebook: Path) -> subprocess.CompletedProcess:
     """pytest --nbval on ``notebook`` in its own folder, with the offline environment."""
     (notebook.parent / "pytest.ini").write_text("[pytest]\n")  # not the repository's addopts
     env = {**os.environ, **{var: "1" for var in OFFLINE_ENV_VARS}}
-    env.update(TP_PROFILE="offline", MPLBACKEND="Agg", OMP_NUM_THREADS="1")
+    # Every core: the TP7 run trains for real, and nothing else runs beside it.
+    env.update(TP_PROFILE="offline", MPLBACKEND="Agg")
+    env.pop("OMP_NUM_THREADS", None)
     for var in ("NBGRADER_EXECUTION", "TP_CHECKS_RECORD"):
         env.pop(var, None)
     return subprocess.run(

@@ -88,10 +88,14 @@ def write(nb, path: Path) -> Path:
     return path
 
 
-def hidden_test_source_lines(path: Path) -> list[str]:
-    """Every non-blank line between the hidden-test delimiters of ``path``, read independently."""
+def hidden_test_lines(nb) -> list[str]:
+    """Every stripped, non-blank line between the hidden-test delimiters of ``nb``, in order.
+
+    Read here on purpose, not with ``tp_helpers.grading.source``: the tests that use it check
+    that the package keeps these lines away from students.
+    """
     lines, inside = [], False
-    for cell in read(path).cells:
+    for cell in nb.cells:
         for line in cell.source.splitlines():
             if "### BEGIN HIDDEN TESTS" in line:
                 inside = True
@@ -99,4 +103,4 @@ def hidden_test_source_lines(path: Path) -> list[str]:
                 inside = False
             elif inside and line.strip():
                 lines.append(line.strip())
-    return sorted(lines)
+    return lines
