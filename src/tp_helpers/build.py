@@ -370,7 +370,6 @@ def reference_env(record_path: Path) -> dict[str, str]:
     env.update(
         TP_PROFILE="offline",
         NBGRADER_EXECUTION="autograde",
-        OMP_NUM_THREADS="1",
         TP_CHECKS_RECORD=str(record_path),
     )
     return env
