@@ -24,7 +24,7 @@ from .classrun import (
     merge,
     parse_shard,
 )
-from .pipeline import PIPELINE, GradingSettings, grade_submission
+from .pipeline import PIPELINE, GradingSettings, grade_batch, grade_submission
 from .result import STATUSES, ExerciseResult, StudentResult
 from .sandbox import Limits
 from .source import LabSource, SourceError, read_source
@@ -47,6 +47,7 @@ __all__ = [
     "default_source",
     "discover",
     "grade_class",
+    "grade_batch",
     "grade_submission",
     "merge",
     "parse_shard",

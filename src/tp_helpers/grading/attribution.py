@@ -1,36 +1,50 @@
 """Grade one exercise cell: each exercise on its own, no cascade, no collateral (DESIGN.md §6).
 
+Every run starts from the reference state just before the cell (a fresh process forked from
+it, :mod:`.engine`), so nothing one run does reaches the next one.
+
 1. Run the cell with every region the student wrote, then its check cells. All pass: done (an
    honest cell costs one run).
 2. Otherwise, per exercise of the cell: a region equal to the solution's passes without a run;
    any other is run alone (the other regions from the solution) followed by its own check, and
-   that run is its verdict. When only one region differs from the solution, step 1 already was
-   that run.
-3. After a failure, the pure solution cell runs once, so later cells see a correct state.
+   that run is its verdict. When only one region differs from the solution and the first run
+   checked it, the first run already was that run.
 
-The kernel is reached through ``run(code) -> CellRun`` only, so this logic is testable without one.
+The runs are reached through ``run(cell_code, check_codes) -> JobRun`` only, so this logic is
+testable without processes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from .execute import CellRun
 from .result import ExerciseResult
 from .source import ExerciseCell, Region, normalised, substitute
 
-Runner = Callable[[str], CellRun]
 _HINT_CHARS = 1000
 _WARNING_RE = re.compile(r"(\w+(?:Warning|Error)\b.*)")
+
+
+@dataclass
+class JobRun:
+    """One run: the cell, then each check in order (None: not run, the cell raised or the
+    run ended before it)."""
+
+    cell: CellRun
+    checks: list[CellRun | None] = field(default_factory=list)
+
+
+Runner = Callable[[str, Sequence[str]], JobRun]
 
 
 @dataclass
 class CellOutcome:
     results: list[ExerciseResult]
     executions: int
-    restore_failure: str = ""  # how the pure solution cell failed when re-run, if it did
+    runs: int = 0
 
 
 def grade_cell(
@@ -48,11 +62,11 @@ def grade_cell(
     differs = [rid for rid in mine if normalised(mine[rid]) != normalised(solution[rid])]
     hint_of = _Hints(timeout, hidden_lines)
 
-    first_cell = counter(substitute(cell.source, mine))
-    first_checks = {}
-    if not first_cell.raised:  # an exercise cell may warn: only check cells must be quiet
-        first_checks = {check.exercise_id: counter(check.source) for check in cell.checks}
-    honest = not first_cell.raised and all(r.passed for r in first_checks.values())
+    first = counter(substitute(cell.source, mine), [check.source for check in cell.checks])
+    first_checks = dict(zip([check.exercise_id for check in cell.checks], first.checks))
+    honest = not first.cell.raised and all(
+        r is not None and r.passed for r in first_checks.values()
+    )
 
     results = []
     for check in cell.checks:
@@ -61,30 +75,27 @@ def grade_cell(
             verdict = (False, f"markers of exercise {rid} not found")
         elif honest or rid not in differs:
             verdict = (True, "")
-        elif differs == [rid]:  # the first run had only this region from the student
-            verdict = hint_of.verdict(first_cell, first_checks.get(rid))
+        elif differs == [rid] and (first.cell.raised or first_checks.get(rid) is not None):
+            verdict = hint_of.verdict(first.cell, first_checks.get(rid))
         else:
-            alone = counter(substitute(cell.source, {rid: mine[rid]}))
-            verdict = hint_of.verdict(alone, counter(check.source) if not alone.raised else None)
+            alone = counter(substitute(cell.source, {rid: mine[rid]}), [check.source])
+            verdict = hint_of.verdict(alone.cell, alone.checks[0] if alone.checks else None)
         passed, hint = verdict
         results.append(
             ExerciseResult(rid, check.points if passed else 0.0, check.points, passed, hint)
         )
-    restore_failure = ""
-    if not honest:
-        restored = counter(cell.source)
-        if restored.raised:
-            restore_failure = hint_of.cell(restored)
-    return CellOutcome(results, counter.count, restore_failure)
+    return CellOutcome(results, counter.executions, counter.runs)
 
 
 class _Counter:
     def __init__(self, run: Runner) -> None:
-        self.run, self.count = run, 0
+        self.run, self.runs, self.executions = run, 0, 0
 
-    def __call__(self, code: str) -> CellRun:
-        self.count += 1
-        return self.run(code)
+    def __call__(self, code: str, checks: Sequence[str]) -> JobRun:
+        self.runs += 1
+        job = self.run(code, checks)
+        self.executions += 1 + sum(check is not None for check in job.checks)
+        return job
 
 
 class _Hints:
@@ -95,8 +106,10 @@ class _Hints:
         self.hidden = [line for line in hidden_lines if len(line) >= 6]
 
     def verdict(self, cell_run: CellRun, check_run: CellRun | None) -> tuple[bool, str]:
-        if cell_run.raised or check_run is None:
+        if cell_run.raised:
             return False, self.cell(cell_run)
+        if check_run is None:
+            return False, "the check did not run: the run ended before it"
         if check_run.passed:
             return True, ""
         return False, self.check(check_run)
@@ -104,11 +117,15 @@ class _Hints:
     def cell(self, run: CellRun) -> str:
         if run.timed_out:
             return f"timed out after {self.timeout:g} s"
+        if run.died:
+            return f"the process running the exercise cell died ({run.died})"
         return self._safe("the exercise cell raised " + _exception(run.error or ("?", "")))
 
     def check(self, run: CellRun) -> str:
         if run.timed_out:
             return f"timed out after {self.timeout:g} s"
+        if run.died:
+            return f"the process running the check died ({run.died})"
         if run.error:
             return self._safe(_exception(run.error))
         return self._safe(

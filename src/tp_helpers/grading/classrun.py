@@ -18,17 +18,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TPError
 from . import sandbox as sb
-from .pipeline import GradingSettings, grade_submission
+from .engine import EngineError
+from .pipeline import GradingSettings, grade_batch
 from .report import atomic_write_text, write_reports
 from .result import StudentResult
 from .source import LabSource, read_source
@@ -36,6 +35,9 @@ from .submission import Submission, discover
 
 RESULTS = "results"
 RUN_PREFIX = "tp-grade-"
+#: students graded per walk of the source: larger batches pay the reference run less often,
+#: smaller ones lose less work to an interruption (results are saved as each student ends)
+BATCH = 32
 _OWNER_FILE = "grader.json"
 
 
@@ -159,16 +161,16 @@ def grade_class(
     threads: int | None = None,
     assignment: str | None = None,
     progress: bool = True,
-    interrupt_grace: float = 10.0,
     sandbox: bool = True,
     limits: sb.Limits | None = None,
+    batch: int | None = None,
 ) -> ClassRun:
     """Grade every submission of ``submissions_dir`` (or one shard of them) into ``out_dir``.
 
-    ``timeout`` is per cell (a cell over it fails its exercise, status ``timeout``, grading goes
-    on); ``notebook_timeout`` per student (grading stops there). ``jobs`` > 1 grades in that many
-    worker processes started with ``spawn``: a script calling this needs the usual
-    ``if __name__ == "__main__":`` guard. Each kernel gets ``threads`` OpenMP/MKL threads
+    ``timeout`` is per execution (a cell or check over it fails its run's exercises, status
+    ``timeout``, grading goes on); ``notebook_timeout`` per student (grading stops there).
+    Students are graded ``batch`` at a time (default :data:`BATCH`; the source runs once per
+    batch), ``jobs`` runs at once. Each run gets ``threads`` OpenMP/MKL/torch threads
     (default: cores // jobs), the resource ``limits`` (default :class:`.sandbox.Limits`) and,
     with ``sandbox`` (default), every isolation the machine allows (:mod:`.sandbox`). Students
     whose result was made from the same submission and source files are skipped. Student-side
@@ -200,12 +202,11 @@ def grade_class(
         if progress and not box.isolation.complete:
             print(f"tp-course: {box.description}", file=sys.stderr)
         settings = GradingSettings(
-            kernel_dirs=sb.write_kernelspec(run_root / "kernelspec"),
-            scratch_root=run_root / "kernels",
+            run_root=run_root,
             timeout=timeout,
             threads=threads or max(1, usable_cores() // jobs),
             notebook_timeout=notebook_timeout,
-            interrupt_grace=interrupt_grace,
+            jobs=jobs,
             sandbox=box,
         )
         pending = []
@@ -214,7 +215,7 @@ def grade_class(
                 run.skipped.append(submission.student_id)
             else:
                 pending.append(submission)
-        _grade_all(pending, source, settings, jobs, progress, out_dir, run)
+        _grade_all(pending, source, settings, batch or BATCH, progress, out_dir, run)
     finally:
         shutil.rmtree(run_root, ignore_errors=True)
         run.results = render(out_dir)
@@ -225,8 +226,8 @@ def _new_run_root() -> Path:
     """``$TMPDIR/tp-grade-*``: crossable (0711) by kernels with a uid of their own."""
     root = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))
     root.chmod(0o711)
-    (root / "kernels").mkdir(mode=0o711)
-    (root / "kernels").chmod(0o711)
+    (root / "runs").mkdir(mode=0o711)
+    (root / "runs").chmod(0o711)
     owner = {"pid": os.getpid(), "started": _process_start(os.getpid())}
     (root / _OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
     return root
@@ -267,52 +268,30 @@ def _up_to_date(out_dir: Path, submission: Submission, source: LabSource) -> boo
     )
 
 
-def _grade_all(pending, source, settings, jobs, progress, out_dir, run: ClassRun) -> None:
+def _grade_all(pending, source, settings, batch, progress, out_dir, run: ClassRun) -> None:
+    """Grade ``pending`` in batches; save each result as soon as its student is done."""
     from tqdm import tqdm
 
     bar = tqdm(
         total=len(pending), desc="grading", unit="student", file=sys.stderr, disable=not progress
     )
 
-    def record(submission: Submission, result: StudentResult | None, error: str = "") -> None:
-        if result is None:
-            run.failed[submission.student_id] = error
-        else:
-            save_result(out_dir, result)
-            run.graded.append(submission.student_id)
-            bar.set_postfix_str(result.line()[:60], refresh=False)
+    def record(result: StudentResult) -> None:
+        save_result(out_dir, result)
+        run.graded.append(result.student_id)
+        bar.set_postfix_str(result.line()[:60], refresh=False)
         bar.update(1)
 
     try:
-        if jobs == 1 or len(pending) <= 1:
-            for submission in pending:
-                record(submission, *_grade_safely(submission, source, settings))
-            return
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")  # no forked zmq/asyncio state
-        workers = min(jobs, len(pending))
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(os.getpid(),),
-        )
-        try:
-            futures = {
-                pool.submit(_grade_safely, submission, source, settings): submission
-                for submission in pending
-            }
-            for future in as_completed(futures):
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # the worker process itself died
-                    outcome = (None, f"worker failed: {exc!r}")
-                record(futures[future], *outcome)
-        except BaseException:
-            _stop_workers(pool)  # the students in progress are graded again next run
-            raise
-        pool.shutdown()
+        for start in range(0, len(pending), batch):
+            group = pending[start : start + batch]
+            try:
+                grade_batch(group, source, settings, on_result=record)
+            except EngineError as exc:  # the grader failed: these students are retried next run
+                for submission in group:
+                    if submission.student_id not in run.graded:
+                        run.failed[submission.student_id] = str(exc)
+                        bar.update(1)
     except KeyboardInterrupt:
         left = len(pending) - len(run.graded) - len(run.failed)
         raise GradingInterrupted(
@@ -321,40 +300,6 @@ def _grade_all(pending, source, settings, jobs, progress, out_dir, run: ClassRun
         ) from None
     finally:
         bar.close()
-
-
-def _init_worker(parent: int) -> None:
-    """Workers leave Ctrl-C to the main process (which stops them) and exit when it is gone
-    (killed: its students are graded again by the next run)."""
-    import threading
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    processes = list(getattr(pool, "_processes", {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:  # their kernels exit when they see their parent gone
-        process.terminate()
-    for process in processes:
-        process.join(timeout=10)
-
-
-def _grade_safely(
-    submission: Submission, source: LabSource, settings: GradingSettings
-) -> tuple[StudentResult | None, str]:
-    """Grade one student; a grader-side exception comes back as text (the class run goes on)."""
-    try:
-        return grade_submission(submission, source, settings), ""
-    except Exception as exc:
-        return None, f"{type(exc).__name__}: {exc}"
 
 
 def merge(shard_dirs: list[Path], out_dir: Path) -> ClassRun:

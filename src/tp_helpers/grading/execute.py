@@ -60,11 +60,12 @@ class CellRun:
     stdout: str = ""
     timed_out: bool = False
     seconds: float = 0.0
+    died: str = ""  # how the process running it ended ('exit status 0', 'killed by SIGKILL')
 
     @property
     def raised(self) -> bool:
-        """The code did not run to its end (an exception, or interrupted after the timeout)."""
-        return self.error is not None or self.timed_out
+        """The code did not run to its end (an exception, the timeout, the process died)."""
+        return self.error is not None or self.timed_out or bool(self.died)
 
     @property
     def passed(self) -> bool:

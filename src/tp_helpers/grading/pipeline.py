@@ -1,47 +1,44 @@
-"""Grade one submission. The steps, in order, are the list :data:`PIPELINE`.
+"""Grade submissions. The steps, in order, are the list :data:`PIPELINE`.
 
 read → inspect (locked cells) → restore → execute (attribution inside, :mod:`.attribution`) →
 score; rendering is done for the whole class from the stored results (:mod:`.report`).
+``execute`` works on a batch of students at once (:mod:`.engine`: the lab's source runs once,
+every run of student code is a process forked from it); the other steps on each student.
 
 A run may meet several events; the student's status is the most serious one
 (:data:`~.result.SEVERITY` order, ``tampered`` first) and ``reason`` names them all in one line.
-``timeout`` and ``memory`` in one cell cost that exercise and grading goes on; a dead or
-unresponsive kernel, or the notebook's time limit, stops grading there (exercises graded before
-keep their points).
+A run that times out, runs out of memory, exits or dies costs the exercises of that run only,
+and grading goes on from the reference state; the notebook's time limit stops grading there
+(exercises graded before keep their points).
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .attribution import grade_cell
-from .execute import CellRun, KernelDied, KernelSession, KernelUnresponsive, kernel_env
+from .engine import ForkEngine
 from .result import SEVERITY, ExerciseResult, StudentResult
-from .sandbox import SandboxSettings, format_size, kernel_policy, scratch_env
-from .source import ExerciseCell, GivenCell, LabSource, Region, normalised
+from .sandbox import SandboxSettings
+from .source import ExerciseCell, LabSource, Region
 from .submission import InvalidNotebook, Submission, read_notebook, student_regions
-from .tamper import Guard, Tampered, inspect_locked_cells
-
-#: kernel restarts after run-time tampering (each replays the source up to the tampered cell)
-MAX_RESTARTS = 2
-_MEMORY_SIGNS = ("can't allocate memory", "bad_alloc", "out of memory")
+from .tamper import inspect_locked_cells
 
 
 @dataclass(frozen=True)
 class GradingSettings:
     """How every student of a run is graded."""
 
-    kernel_dirs: Path  # tp_helpers.runner / sandbox write_kernelspec's return value
-    scratch_root: Path  # each student runs in a new folder under it, deleted afterwards
-    timeout: float = 600.0  # seconds per cell (exercise, check or given cell)
-    threads: int = 1  # OMP/MKL/OpenBLAS threads of the kernel
-    notebook_timeout: float | None = None  # seconds for the whole notebook (status 'timeout')
-    interrupt_grace: float = 10.0  # seconds a timed-out cell has to honour the interrupt
-    sandbox: SandboxSettings | None = None  # None: the kernel runs as the grader, unconfined
+    run_root: Path  # the reference's folder, its snapshots' sockets, every run's scratch folder
+    timeout: float = 600.0  # seconds per execution (exercise cell or check)
+    threads: int = 1  # OMP/MKL/OpenBLAS and torch threads of each run
+    notebook_timeout: float | None = None  # seconds of runs per student (status 'timeout')
+    jobs: int = 1  # runs at once
+    sandbox: SandboxSettings | None = None  # None: runs are not confined (tests only)
+    lookahead: int = 3  # snapshots alive at once (memory: each is a copy-on-write fork)
 
 
 @dataclass
@@ -59,7 +56,11 @@ class GradingContext:
     notes: list[str] = field(default_factory=list)
     executions: int = 0
     cpu_seconds: float = 0.0
+    run_seconds: float = 0.0  # wall seconds of this student's runs
+    replays: dict[int, str] = field(default_factory=dict)  # step index -> code replayed first
     done: bool = False  # a step decided that nothing more runs
+    started: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def flag(self, status: str, reason: str) -> None:
         """Record an event; the first reason of each status is kept, later ones counted."""
@@ -133,106 +134,17 @@ class RestoreRegions:
 
 
 class ExecuteAndAttribute:
-    """Run the restored notebook top to bottom in one kernel, grading each exercise cell.
-
-    The kernel's integrity is checked after every execution (:class:`.tamper.Guard`). When it
-    was altered, the exercises whose code did it get no points, and a fresh kernel replays the
-    source up to there before grading goes on.
-    """
+    """Every exercise cell of every student of the batch, each run forked from the reference
+    state before the cell (:class:`.engine.ForkEngine`). Tampering found in a run costs the
+    exercises whose code ran in it."""
 
     name = "execute"
+    batch = True
 
-    def __call__(self, ctx: GradingContext) -> None:
-        settings = ctx.settings
-        settings.scratch_root.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix="s-", dir=settings.scratch_root))
-        kernel = _Kernel(ctx, scratch)
-        started = time.monotonic()
-        try:
-            kernel.start()
-            self._run_steps(ctx, kernel, started)
-        finally:
-            kernel.close()
-            ctx.cpu_seconds = kernel.cpu_seconds
-            shutil.rmtree(scratch, ignore_errors=True)
-
-    def _run_steps(self, ctx: GradingContext, kernel: _Kernel, started: float) -> None:
-        limit = ctx.settings.notebook_timeout
-        steps = ctx.source.steps
-        for position, step in enumerate(steps):
-            where = _where(step)
-            if limit is not None and time.monotonic() - started > limit:
-                ctx.stop(
-                    "timeout", f"the notebook took more than {limit:g} s; stopped before {where}"
-                )
-                return
-            kernel.step = step
-            try:
-                if isinstance(step, ExerciseCell):
-                    outcome = grade_cell(
-                        kernel.run,
-                        step,
-                        ctx.regions,
-                        timeout=ctx.settings.timeout,
-                        hidden_lines=ctx.source.hidden_lines,
-                    )
-                    ctx.verdicts.update({r.id: r for r in outcome.results})
-                    if outcome.restore_failure:
-                        ctx.notes.append(
-                            f"the solution of {where} failed when re-run: {outcome.restore_failure}"
-                        )
-                else:
-                    run = kernel.run(step.source)
-                    if run.raised:
-                        ctx.notes.append(f"{where} (given code) failed: {_given_failure(run)}")
-            except Tampered as exc:
-                self._tampered(ctx, step, where, exc)
-                if kernel.restarts >= MAX_RESTARTS:
-                    ctx.stop(
-                        "tampered", f"the kernel was altered again; grading stopped at {where}"
-                    )
-                    return
-                if not self._replay(ctx, kernel, steps[: position + 1]):
-                    return
-            except KernelDied:
-                status, how = kernel.death_status()
-                ctx.stop(status, f"the kernel died while running {where}{how}")
-                return
-            except KernelUnresponsive as exc:
-                ctx.stop("timeout", f"{where} timed out and {exc}; grading stopped there")
-                return
-            kernel.read_cpu()  # a reading per step: the kernel may die at the next one
-
-    def _tampered(self, ctx: GradingContext, step, where: str, exc: Tampered) -> None:
-        """No points for the exercises whose code altered the kernel."""
-        if isinstance(step, ExerciseCell):
-            touched = [rid for rid in step.exercise_ids if _differs(ctx, rid)]
-            for rid in step.exercise_ids:  # the others are the solution's code: they pass
-                if rid not in touched and rid in ctx.regions:
-                    points = next(c.points for c in step.checks if c.exercise_id == rid)
-                    ctx.verdicts[rid] = ExerciseResult(rid, points, points, True)
-        else:
-            touched = []
-        if not touched:  # altered by code defined earlier (a function called here)
-            touched = [rid for rid in ctx.verdicts if _differs(ctx, rid)]
-        reason = f"{exc} (while running {where})"
-        ctx.flag("tampered", reason)
-        for rid in touched:
-            ctx.tampered.setdefault(rid, reason)
-
-    def _replay(self, ctx: GradingContext, kernel: _Kernel, steps) -> bool:
-        """A fresh kernel; the source's code up to here. False when that failed."""
-        try:
-            kernel.restart()
-            for step in steps:
-                code = step.source
-                run = kernel.run(code, trusted=True)
-                if run.raised:
-                    ctx.notes.append(f"{_where(step)} failed when replayed: {_given_failure(run)}")
-        except (KernelDied, KernelUnresponsive, Tampered) as exc:
-            ctx.stop("kernel_died", f"the kernel restarted after tampering failed: {exc}")
-            return False
-        return True
+    def __call__(self, contexts: list[GradingContext], finished: Callable) -> None:
+        if not contexts:
+            return
+        ForkEngine(contexts[0].source, contexts[0].settings).execute(contexts, finished)
 
 
 class Score:
@@ -255,7 +167,7 @@ class Score:
                 ctx.verdicts[rid] = ExerciseResult(rid, 0.0, exercise.max_points, False, hint)
 
 
-#: the grading steps of one submission, in order
+#: the grading steps of a submission, in order
 PIPELINE = (
     ReadSubmission(),
     InspectLockedCells(),
@@ -265,17 +177,53 @@ PIPELINE = (
 )
 
 
+def grade_batch(
+    submissions: list[Submission],
+    source: LabSource,
+    settings: GradingSettings,
+    on_result: Callable[[StudentResult], None] | None = None,
+) -> list[StudentResult]:
+    """Grade ``submissions`` together (the source runs once for all of them); a bad notebook
+    gives a status, never an exception. ``on_result`` gets each result as soon as it is made.
+    Raises :class:`.engine.EngineError` when the grader itself fails."""
+    contexts = [GradingContext(submission, source, settings) for submission in submissions]
+    batch_step = next(step for step in PIPELINE if getattr(step, "batch", False))
+    position = PIPELINE.index(batch_step)
+    results: list[StudentResult] = []
+
+    def finish(ctx: GradingContext) -> None:
+        for step in PIPELINE[position + 1 :]:
+            if not ctx.done or isinstance(step, Score):
+                step(ctx)
+        result = _result(ctx)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    for ctx in contexts:
+        for step in PIPELINE[:position]:
+            if not ctx.done:
+                step(ctx)
+    running = [ctx for ctx in contexts if not ctx.done]
+    for ctx in contexts:
+        if ctx.done:
+            finish(ctx)
+    batch_step(running, finish)
+    order = {submission.student_id: i for i, submission in enumerate(submissions)}
+    return sorted(results, key=lambda result: order[result.student_id])
+
+
 def grade_submission(
     submission: Submission, source: LabSource, settings: GradingSettings
 ) -> StudentResult:
-    """Grade one submission; a bad notebook gives a status, never an exception."""
-    started = time.monotonic()
-    ctx = GradingContext(submission, source, settings)
-    for step in PIPELINE:
-        if ctx.done and not isinstance(step, Score):
-            continue
-        step(ctx)
+    """Grade one submission (a batch of one)."""
+    return grade_batch([submission], source, settings)[0]
+
+
+def _result(ctx: GradingContext) -> StudentResult:
+    source, submission = ctx.source, ctx.submission
     exercises = [ctx.verdicts[exercise.id] for exercise in source.exercises]
+    box = ctx.settings.sandbox
     return StudentResult(
         student_id=submission.student_id,
         status=ctx.status,
@@ -283,135 +231,11 @@ def grade_submission(
         exercises=exercises,
         score=sum(e.points for e in exercises),
         max_score=source.max_score,
-        seconds=round(time.monotonic() - started, 2),
+        seconds=round(ctx.run_seconds, 2),
         cpu_seconds=round(ctx.cpu_seconds, 2),
         submission_sha256=submission.sha256(),
         source_sha256=source.sha256,
         executions=ctx.executions,
         notes=ctx.notes,
-        sandbox=settings.sandbox.description if settings.sandbox else "",
+        sandbox=box.description if box else "",
     )
-
-
-class _Kernel:
-    """The kernel of one submission: its session, its guard, the events its runs raise."""
-
-    def __init__(self, ctx: GradingContext, scratch: Path) -> None:
-        self.ctx, self.scratch = ctx, scratch
-        self.session: KernelSession | None = None
-        self.guard: Guard | None = None
-        self.step: GivenCell | ExerciseCell | None = None
-        self.restarts = 0
-        self.cpu_seconds = 0.0
-
-    def _new_session(self) -> KernelSession:
-        settings = self.ctx.settings
-        env = kernel_env(settings.threads)
-        policy = None
-        box = settings.sandbox
-        if box is not None:
-            env = scratch_env(env, self.scratch, box.isolation)
-            env.update(dict(box.env))
-            policy = kernel_policy(
-                box.isolation,
-                box.limits,
-                self.scratch,
-                settings.scratch_root,
-                box.hide,
-                {top: list(paths) for top, paths in box.reveal},
-            )
-        return KernelSession(
-            settings.kernel_dirs,
-            self.scratch,
-            env,
-            timeout=settings.timeout,
-            interrupt_grace=settings.interrupt_grace,
-            policy=policy,
-        )
-
-    def start(self) -> None:
-        self.session = self._new_session()
-        self.session.start()
-        self.guard = Guard()
-        self.guard.install(self.session)
-
-    def restart(self) -> None:
-        self.close()
-        self.restarts += 1
-        self.start()
-
-    def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.cpu_seconds += self.session.cpu_seconds()
-            self.session = None
-
-    def read_cpu(self) -> None:
-        if self.session is not None:
-            self.session.cpu_seconds()
-
-    def run(self, code: str, trusted: bool = False) -> CellRun:
-        """Run ``code``; record its timeout or memory error; then check the kernel's integrity
-        (raises :class:`Tampered`)."""
-        run = self.session.run(code)
-        if not trusted:
-            self.ctx.executions += 1
-            self._record(code, run)
-        problems = self.guard.check(self.session)
-        if problems:
-            raise Tampered(problems)
-        return run
-
-    def _record(self, code: str, run: CellRun) -> None:
-        what = self._what(code)
-        if run.timed_out:
-            self.ctx.flag("timeout", f"{what} timed out after {self.ctx.settings.timeout:g} s")
-        elif run.error and _out_of_memory(run.error):
-            box = self.ctx.settings.sandbox
-            limit = (
-                f" (limit {format_size(box.limits.memory)})" if box and box.limits.memory else ""
-            )
-            self.ctx.flag("memory", f"{what} ran out of memory{limit}: {run.error[0]}")
-
-    def _what(self, code: str) -> str:
-        step = self.step
-        if isinstance(step, ExerciseCell):
-            for check in step.checks:
-                if code == check.source:
-                    return f"the check of exercise {check.exercise_id}"
-        return _where(step) if step is not None else "a cell"
-
-    def death_status(self) -> tuple[str, str]:
-        """(status, ' (how)') of a kernel that died: CPU limit → timeout, else kernel_died."""
-        how = self.session.death() if self.session is not None else ""
-        box = self.ctx.settings.sandbox
-        if how == "killed by SIGXCPU" and box is not None and box.limits.cpu:
-            return "timeout", f" (it used its {box.limits.cpu:g} s of CPU time)"
-        return "kernel_died", f" ({how})" if how else ""
-
-
-def _out_of_memory(error: tuple[str, str]) -> bool:
-    ename, evalue = error
-    return ename in ("MemoryError", "OutOfMemoryError") or any(
-        sign in evalue for sign in _MEMORY_SIGNS
-    )
-
-
-def _differs(ctx: GradingContext, exercise_id: str) -> bool:
-    mine = ctx.regions.get(exercise_id)
-    if mine is None:
-        return False
-    return normalised(mine) != normalised(ctx.source.solution_region(exercise_id))
-
-
-def _where(step) -> str:
-    if isinstance(step, ExerciseCell):
-        return f"the cell of exercise {', '.join(step.exercise_ids)}"
-    return f"cell {step.index}"
-
-
-def _given_failure(run: CellRun) -> str:
-    if run.timed_out:
-        return "timed out"
-    ename, evalue = run.error
-    return f"{ename}: {evalue}" if evalue else ename

@@ -35,7 +35,9 @@ PRIVATE_ID_BASE = 1 << 30
 NOBODY = 65534
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY = 1
 MS_NOSUID = 2
@@ -130,9 +132,15 @@ def apply_limits(limits: dict) -> None:
 
 
 def enter_namespaces(policy: dict) -> None:
-    """New network / mount namespaces (inside a new user namespace when not root)."""
-    flags = (CLONE_NEWNET if policy.get("network") else 0) | (
-        CLONE_NEWNS if policy.get("mounts") else 0
+    """New network / mount / IPC / pid namespaces (inside a new user namespace when not root).
+
+    A new pid namespace applies to the children of the caller: the next one forked is its
+    pid 1, and when that one ends the kernel kills every process left in it."""
+    flags = (
+        (CLONE_NEWNET if policy.get("network") else 0)
+        | (CLONE_NEWNS if policy.get("mounts") else 0)
+        | (CLONE_NEWIPC if policy.get("ipc") else 0)
+        | (CLONE_NEWPID if policy.get("pid") else 0)
     )
     if not flags:
         return
@@ -160,6 +168,12 @@ def arrange_mounts(policy: dict) -> None:
         _reveal_only(root, [scratch])
     else:
         _mount(scratch, scratch, None, MS_BIND, None)
+    # /tmp, /dev/shm…: an empty, writable tmpfs of this run's own, with only the paths it needs
+    # bound back (its scratch folder, the data shared read-only by the grader)
+    private = policy.get("private", {})
+    for top, paths in private.items():
+        if os.path.isdir(top) and not os.path.islink(top):
+            _reveal_only(top, paths, options=f"size={policy.get('tmp_size', '1g')},mode=1777")
     for path in policy.get("hide", []):
         if os.path.islink(path) or not os.path.exists(path):
             continue
@@ -170,18 +184,19 @@ def arrange_mounts(policy: dict) -> None:
             _mount("/dev/null", path, None, MS_BIND, None)
     if policy.get("readonly_root"):
         _set_readonly("/", True, recursive=True)
-        for path in [scratch, *policy.get("writable", [])]:
+        tops = [top for top in private if os.path.isdir(top) and not os.path.islink(top)]
+        for path in [scratch, *tops, *policy.get("writable", [])]:
             _set_readonly(path, False, recursive=False)
     os.chdir(scratch)  # the working folder was resolved before the mounts: resolve it again
 
 
-def _reveal_only(top: str, paths: list[str]) -> None:
+def _reveal_only(top: str, paths: list[str], options: str = "size=64k,mode=0711") -> None:
     """Cover ``top`` with an empty tmpfs, then bind each of ``paths`` back at its own place."""
     keep = []
     for path in paths:
         flags = os.O_PATH | (os.O_DIRECTORY if os.path.isdir(path) else 0)
         keep.append((path, os.open(path, flags), os.path.isdir(path)))
-    _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0711")
+    _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, options)
     for path, fd, is_dir in keep:
         if is_dir:
             os.makedirs(path, mode=0o711, exist_ok=True)
@@ -192,12 +207,18 @@ def _reveal_only(top: str, paths: list[str]) -> None:
         os.close(fd)
 
 
-def drop_privileges(policy: dict) -> None:
-    """Root grader: become the kernel's own uid/gid and give it the scratch folder."""
+def drop_privileges(policy: dict, ident: int | None = None) -> None:
+    """Root grader: become the kernel's own uid/gid and give it the scratch folder.
+
+    ``ident``: the private uid to take (default: PRIVATE_ID_BASE + this pid; a process in a
+    pid namespace of its own must be given one, its pid there is not unique)."""
     user = policy.get("user")
     if not user or os.getuid() != 0:
         return
-    ident = NOBODY if user == "nobody" else PRIVATE_ID_BASE + os.getpid()
+    if user == "nobody":
+        ident = NOBODY
+    elif ident is None:
+        ident = PRIVATE_ID_BASE + os.getpid()
     for folder, _, files in os.walk(policy["scratch"]):
         os.chown(folder, ident, ident)
         for name in files:
@@ -265,7 +286,7 @@ def probe(scratch: str) -> dict:
                 raise SandboxFailed("a connection still went out")
 
     def mounts():
-        enter_namespaces({"mounts": True, "userns": userns})
+        enter_namespaces({"mounts": True, "ipc": True, "pid": True, "userns": userns})
         policy = {"mounts": True, "scratch": scratch, "readonly_root": True}
         arrange_mounts(policy)
         probe_file = os.path.join(scratch, "probe")
