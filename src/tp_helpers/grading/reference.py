@@ -186,6 +186,7 @@ class Reference:
         for index, step in enumerate(self.config["steps"]):
             if step["kind"] == "exercise":
                 self.wait_for_room()
+                self.preimport([step["code"], *step.get("checks", [])])
                 self.snapshot(index)
             for position, code in enumerate([step["code"], *step.get("checks", [])]):
                 result = self.shell.run_cell(code, store_history=False)
@@ -196,6 +197,43 @@ class Reference:
                     what = "code" if position == 0 else f"check {position}"
                     self.emit(event="note", step=index, text=f"{what} raised {': '.join(error)}")
         self.emit(event="done")
+
+    def preimport(self, codes: list[str]) -> None:
+        """Import, here, the modules the solution of the next cell imports.
+
+        A dry run of the cell in a throwaway child tells which modules it imports (loading
+        a model imports its classes: seconds, paid once here instead of once per run). Only
+        modules are added to the state, never a name of the notebook."""
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            before = set(sys.modules)
+            with contextlib.suppress(BaseException):
+                for code in codes:
+                    self.shell.run_cell(code, store_history=False)
+            data = json.dumps(sorted(set(sys.modules) - before)).encode()
+            with contextlib.suppress(OSError):
+                while data:
+                    data = data[os.write(write, data) :]
+            os._exit(0)
+        os.close(write)
+        chunks = []
+        while chunk := os.read(read, 1 << 16):
+            chunks.append(chunk)
+        os.close(read)
+        os.waitpid(pid, 0)
+        try:
+            names = json.loads(b"".join(chunks) or b"[]")
+        except ValueError:
+            return
+        import importlib
+
+        for name in names:
+            if name.startswith(("_tp", "__main__")) or name in sys.modules:
+                continue
+            with contextlib.suppress(BaseException):
+                importlib.import_module(name)
 
     def wait_for_room(self) -> None:
         """At most ``lookahead`` snapshots alive: wait for the grader to release one."""
