@@ -8,7 +8,6 @@ import pytest
 
 from tp_helpers.grading import grade_class, read_source
 from tp_helpers.grading.pipeline import GradingSettings
-from tp_helpers.runner import write_kernelspec
 
 from . import students as S
 
@@ -43,13 +42,7 @@ def solved_nb(stub_nb):
 @pytest.fixture
 def settings(tmp_path_factory):
     root = tmp_path_factory.mktemp("grading")
-    return GradingSettings(
-        kernel_dirs=write_kernelspec(root / "spec"),
-        scratch_root=root / "scratch",
-        timeout=CLASS_TIMEOUT,
-        threads=1,
-        interrupt_grace=3,
-    )
+    return GradingSettings(run_root=root, timeout=CLASS_TIMEOUT, threads=1)
 
 
 def class_scenarios(tiny_nb, stub_nb, solved_nb) -> dict[str, object]:
@@ -101,7 +94,6 @@ def graded_class(tmp_path_factory, tiny_nb, stub_nb, solved_nb):
         S.TINY_LAB,
         timeout=CLASS_TIMEOUT,
         threads=1,
-        interrupt_grace=3,
         progress=False,
     )
     return run

@@ -1,10 +1,13 @@
-"""Each exercise on its own: the runs grade_cell asks for, with a scripted kernel."""
+"""Each exercise on its own: the runs grade_cell asks for, with scripted runs.
+
+Every run starts from the reference state (a fresh process in the engine): no run restores
+anything, and a run's checks run only when its cell did not raise."""
 
 from __future__ import annotations
 
 import pytest
 
-from tp_helpers.grading.attribution import grade_cell
+from tp_helpers.grading.attribution import JobRun, grade_cell
 from tp_helpers.grading.execute import CellRun
 from tp_helpers.grading.source import Region
 
@@ -35,6 +38,14 @@ class ScriptedKernel:
         if "NOISY" in code:
             return CellRun(stderr="UserWarning: deprecated\n")
         return CellRun()
+
+    def job(self, code: str, checks) -> JobRun:
+        """One run: the cell, then its checks unless it raised (what the engine does)."""
+        self.jobs += 1
+        cell = self(code)
+        return JobRun(cell, [None if cell.raised else self(check) for check in checks])
+
+    jobs = 0
 
     @property
     def kinds(self) -> list[str]:
@@ -68,7 +79,7 @@ def verdicts(outcome):
 
 def test_honest_cell_runs_once_with_its_checks(shared):
     kernel = ScriptedKernel(shared)
-    outcome = grade_cell(kernel, shared, regions(r02="mean = 2", r03="spread = 5"), timeout=9)
+    outcome = grade_cell(kernel.job, shared, regions(r02="mean = 2", r03="spread = 5"), timeout=9)
     assert kernel.kinds == ["cell", "check", "check"] and outcome.executions == 3
     assert verdicts(outcome) == [("02", 2, True, ""), ("03", 3, True, "")]
     assert "mean = 2" in kernel.calls[0] and "spread = 5" in kernel.calls[0]
@@ -76,33 +87,32 @@ def test_honest_cell_runs_once_with_its_checks(shared):
 
 def test_solution_typed_back_is_honest(shared):
     kernel = ScriptedKernel(shared)
-    outcome = grade_cell(kernel, shared, solution_regions(shared), timeout=9)
+    outcome = grade_cell(kernel.job, shared, solution_regions(shared), timeout=9)
     assert outcome.executions == 3 and all(r.passed for r in outcome.results)
 
 
 def test_one_wrong_region_costs_only_its_points(shared):
     kernel = ScriptedKernel(shared)
     student = {**solution_regions(shared), **regions(r03="spread = WRONG03")}
-    outcome = grade_cell(kernel, shared, student, timeout=9)
+    outcome = grade_cell(kernel.job, shared, student, timeout=9)
     assert verdicts(outcome) == [
         ("02", 2, True, ""),
         ("03", 0, False, "AssertionError: Exercise 03: expected 3, got 4"),
     ]
-    # the first run was already 03 alone (02 is the solution's): then only the restore run
-    assert kernel.kinds == ["cell", "check", "check", "cell"]
-    assert kernel.calls[-1] == shared.source  # the pure solution restores the state
+    # the first run was already 03 alone (02 is the solution's): nothing more runs
+    assert kernel.kinds == ["cell", "check", "check"] and kernel.jobs == 1
 
 
 def test_each_differing_region_is_rerun_alone(shared):
     kernel = ScriptedKernel(shared)
     student = regions(r02="mean = BOOM", r03="spread = other_but_right")
-    outcome = grade_cell(kernel, shared, student, timeout=9)
+    outcome = grade_cell(kernel.job, shared, student, timeout=9)
     assert verdicts(outcome) == [
         ("02", 0, False, "the exercise cell raised ValueError: boom"),
         ("03", 3, True, ""),
     ]
-    # all together (raises) → 02 alone (raises, no check) → 03 alone + its check → restore
-    assert kernel.kinds == ["cell", "cell", "cell", "check", "cell"]
+    # all together (raises) → 02 alone (raises, no check) → 03 alone + its check
+    assert kernel.kinds == ["cell", "cell", "cell", "check"] and kernel.jobs == 3
     alone_02, alone_03 = kernel.calls[1], kernel.calls[2]
     assert "mean = BOOM" in alone_02 and "spread = other_but_right" not in alone_02
     assert "spread = other_but_right" in alone_03 and "mean = BOOM" not in alone_03
@@ -112,13 +122,13 @@ def test_each_differing_region_is_rerun_alone(shared):
 def test_collateral_failure_of_a_cell_mate_is_not_charged(shared):
     kernel = ScriptedKernel(shared)
     student = regions(r02="mean = WRONG02 WRONG03", r03="spread = same_but_retyped")
-    outcome = grade_cell(kernel, shared, student, timeout=9)
+    outcome = grade_cell(kernel.job, shared, student, timeout=9)
     assert [r.passed for r in outcome.results] == [False, True]
 
 
 def test_missing_markers_give_zero_and_the_solution_runs(shared):
     kernel = ScriptedKernel(shared)
-    outcome = grade_cell(kernel, shared, {"02": solution_regions(shared)["02"]}, timeout=9)
+    outcome = grade_cell(kernel.job, shared, {"02": solution_regions(shared)["02"]}, timeout=9)
     assert verdicts(outcome) == [
         ("02", 2, True, ""),
         ("03", 0, False, "markers of exercise 03 not found"),
@@ -129,14 +139,14 @@ def test_missing_markers_give_zero_and_the_solution_runs(shared):
 
 def test_single_exercise_cell_needs_no_extra_run(single):
     kernel = ScriptedKernel(single)
-    outcome = grade_cell(kernel, single, regions(r01="return SLOW"), timeout=7)
+    outcome = grade_cell(kernel.job, single, regions(r01="return SLOW"), timeout=7)
     assert verdicts(outcome) == [("01", 0, False, "timed out after 7 s")]
-    assert kernel.kinds == ["cell", "cell"]  # student's cell, then the solution's
+    assert kernel.kinds == ["cell"] and kernel.jobs == 1  # the student's cell, nothing else
 
 
 def test_stderr_in_a_check_fails_with_the_warning_line_only(single):
     kernel = ScriptedKernel(single, stderr_checks={"01"})
-    outcome = grade_cell(kernel, single, regions(r01="return x * x + 0"), timeout=9)
+    outcome = grade_cell(kernel.job, single, regions(r01="return x * x + 0"), timeout=9)
     (result,) = outcome.results
     assert not result.passed
     assert result.hint == (
@@ -147,16 +157,30 @@ def test_stderr_in_a_check_fails_with_the_warning_line_only(single):
 def test_hints_quoting_hidden_tests_are_withheld(single):
     hidden = 'assert square(-7) == 49, "secret"'
 
-    def kernel(code):
-        if code == single.checks[0].source:
-            return CellRun(error=("AssertionError", f"failed: {hidden}"))
-        return CellRun()
+    def run(code, checks):
+        return JobRun(CellRun(), [CellRun(error=("AssertionError", f"failed: {hidden}"))])
 
-    outcome = grade_cell(kernel, single, regions(r01="return 0"), timeout=9, hidden_lines=[hidden])
-    assert outcome.results[0].hint == "AssertionError: (details withheld: they quote a hidden test)"
+    outcome = grade_cell(run, single, regions(r01="return 0"), timeout=9, hidden_lines=[hidden])
+    assert outcome.results[0].hint == (
+        "AssertionError: (details withheld: they quote the instructor's code)"
+    )
+
+
+def test_a_run_that_ended_before_a_check_fails_that_exercise_only(shared):
+    def run(code, checks):  # the process dies in every check of exercise 03
+        return JobRun(
+            CellRun(), [None if "Exercise 03" in check else CellRun() for check in checks]
+        )
+
+    student = regions(r02="mean = 2", r03="spread = 5")
+    outcome = grade_cell(run, shared, student, timeout=9)
+    assert verdicts(outcome) == [
+        ("02", 2, True, ""),
+        ("03", 0, False, "the check did not run: the run ended before it"),
+    ]
 
 
 def test_an_exercise_cell_may_write_to_stderr(single):
     kernel = ScriptedKernel(single)
-    outcome = grade_cell(kernel, single, regions(r01="return NOISY"), timeout=9)
+    outcome = grade_cell(kernel.job, single, regions(r01="return NOISY"), timeout=9)
     assert verdicts(outcome) == [("01", 1, True, "")] and outcome.executions == 2

@@ -17,6 +17,7 @@ from tp_helpers.grading.classrun import (
     merge,
     parse_shard,
 )
+from tp_helpers.grading.engine import EngineError
 from tp_helpers.grading.submission import Submission
 
 from . import students as S
@@ -107,16 +108,15 @@ def test_threads_default_to_cores_per_job(small_class, tmp_path, monkeypatch):
 
 
 def test_a_grader_failure_is_reported_and_retried(small_class, tmp_path, monkeypatch):
-    real = classrun.grade_submission
+    real = classrun.grade_batch
 
-    def flaky(submission, source, settings):
-        if submission.student_id == "bob":
-            raise RuntimeError("no kernel for you")
-        return real(submission, source, settings)
+    def flaky(group, source, settings, on_result):  # the engine fails for bob's batch
+        real([s for s in group if s.student_id != "bob"], source, settings, on_result)
+        raise EngineError("no reference for you")
 
-    monkeypatch.setattr(classrun, "grade_submission", flaky)
+    monkeypatch.setattr(classrun, "grade_batch", flaky)
     run = grade_class(small_class, tmp_path / "o", S.TINY_LAB, shard=(2, 2), **FAST)
-    assert not run.ok and run.failed == {"bob": "RuntimeError: no kernel for you"}
+    assert not run.ok and run.failed == {"bob": "no reference for you"}
     assert run.graded == ["dan"] and not (tmp_path / "o" / "results" / "bob.json").exists()
     assert "grader failed on 1: bob" in run.line()
 

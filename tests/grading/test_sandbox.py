@@ -1,24 +1,27 @@
-"""The kernel sandbox (tp_helpers.grading.sandbox and .sandbox_kernel).
+"""The sandbox of every run (tp_helpers.grading.sandbox, .sandbox_kernel, .reference).
 
-Pure functions first (what is hidden, what a kernel's environment and policy are), then one
-sandboxed kernel tried from its cells: each mechanism is checked where this machine allows it
-and skipped, with the reason, where it does not.
+Pure functions first (what is hidden, what a run's environment and policy are), then runs
+forked from a reference process, tried from their code: each mechanism is checked where this
+machine allows it and skipped, with the reason, where it does not.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import queue
+import signal
 import socket
 import tempfile
-import time
+import uuid
 from pathlib import Path
 
 import pytest
 
-from tp_helpers.grading import grade_submission
+from tp_helpers.grading import grade_submission, read_source
 from tp_helpers.grading import sandbox as sb
-from tp_helpers.grading.execute import KernelDied, KernelSession, kernel_env
+from tp_helpers.grading.engine import ForkEngine, ReferenceProcess, _cell_run, _send
+from tp_helpers.grading.execute import CellRun
 from tp_helpers.grading.pipeline import GradingSettings
 from tp_helpers.grading.submission import Submission
 
@@ -109,22 +112,22 @@ def test_kernel_policy_and_environment(tmp_path):
     assert "HF_HOME" not in env and env["PATH"] == "/bin"
 
 
-# -- one sandboxed kernel ---------------------------------------------------------------------
+# -- runs forked from a reference ------------------------------------------------------------
 @pytest.fixture(scope="module")
 def box():
     """A run folder, a course with a 'secret' source and an output folder, the settings."""
     import shutil
 
     course = Path(tempfile.mkdtemp(prefix="tp-sandbox-course-"))
-    course.chmod(0o755)  # crossable: only the sandbox may stop a kernel from reading it
+    course.chmod(0o755)  # crossable: only the sandbox may stop a run from reading it
     (course / "solutions").mkdir()
     (course / "solutions" / "lab.ipynb").write_text("the solutions")
     (course / "out").mkdir()
     run_root = Path(tempfile.mkdtemp(prefix="tp-grade-test-"))
     run_root.chmod(0o711)
-    (run_root / "kernels").mkdir(mode=0o711)
-    (run_root / "kernels" / "s-other").mkdir(mode=0o755)
-    (run_root / "kernels" / "s-other" / "work.txt").write_text("another student's work")
+    (run_root / "runs").mkdir(mode=0o711)
+    (run_root / "runs" / "r-other").mkdir(mode=0o755)
+    (run_root / "runs" / "r-other" / "work.txt").write_text("another student's work")
     settings = sb.prepare(
         run_root,
         private=[course / "out", course / "solutions"],
@@ -136,47 +139,62 @@ def box():
     shutil.rmtree(course, ignore_errors=True)
 
 
-def start_kernel(box, limits=None, timeout=10.0):
-    course, run_root, settings = box
-    if limits is not None:
-        settings = dataclasses.replace(settings, limits=limits)
-    scratch = Path(tempfile.mkdtemp(prefix="s-", dir=run_root / "kernels"))
-    env = sb.scratch_env(kernel_env(1), scratch, settings.isolation)
-    env.update(dict(settings.env))
-    policy = sb.kernel_policy(
-        settings.isolation,
-        settings.limits,
-        scratch,
-        run_root / "kernels",
-        settings.hide,
-        {top: list(paths) for top, paths in settings.reveal},
-    )
-    spec = sb.write_kernelspec(run_root / "spec")
-    kernel = KernelSession(spec, scratch, env, timeout=timeout, interrupt_grace=3, policy=policy)
-    kernel.start()
-    return kernel
+class Runs:
+    """The tiny lab's reference, and runs forked from its first snapshot, one per call."""
+
+    def __init__(self, box, limits=None, timeout=10.0) -> None:
+        course, run_root, box_settings = box
+        if limits is not None:
+            box_settings = dataclasses.replace(box_settings, limits=limits)
+        self.run_root = run_root
+        settings = GradingSettings(
+            run_root=run_root, timeout=timeout, threads=1, sandbox=box_settings
+        )
+        source = read_source(S.TINY_LAB)
+        self.engine = ForkEngine(source, settings)
+        self.reference = ReferenceProcess(source, settings)
+        events: queue.Queue = queue.Queue()
+        self.reference.start(events)
+        while True:
+            event = events.get(timeout=60)[1]
+            assert event.get("event") in ("snapshot", "note"), event
+            if event["event"] == "snapshot":
+                self.socket = event["socket"]
+                break
+
+    def reply(self, code: str) -> dict:
+        scratch = self.run_root / "runs" / f"r-{uuid.uuid4().hex[:8]}"
+        return _send(self.socket, self.engine.request([code], "", scratch), 120)
+
+    def run(self, code: str) -> CellRun:
+        reply = self.reply(code)
+        records = reply.get("records", [])
+        return _cell_run(records[0]) if records else CellRun(died=reply.get("exit", "?"))
+
+    def close(self) -> None:
+        self.reference.close()
 
 
 @pytest.fixture(scope="module")
 def kernel(box):
-    kernel = start_kernel(box)
-    yield kernel
-    kernel.close()
+    runs = Runs(box)
+    yield runs
+    runs.close()
 
 
 def value(kernel, code: str) -> str:
     run = kernel.run(code)
-    assert not run.raised, run.error
+    assert not run.raised, run.error or run.died
     return run.stdout.strip()
 
 
 def outcome(kernel, code: str) -> str:
-    """'ok', or the exception name a cell raised."""
+    """'ok', or the exception name a run raised."""
     run = kernel.run(code)
-    return "ok" if not run.raised else run.error[0]
+    return "ok" if not run.raised else (run.error or ("died",))[0]
 
 
-def test_the_kernel_runs_this_interpreter_and_package_in_its_scratch_folder(kernel):
+def test_a_run_has_this_interpreter_and_package_in_its_scratch_folder(kernel):
     import sys
 
     assert value(kernel, "import sys; print(sys.executable)") == sys.executable
@@ -184,12 +202,14 @@ def test_the_kernel_runs_this_interpreter_and_package_in_its_scratch_folder(kern
     home = value(kernel, "import os; print(os.getcwd() == os.environ['HOME'])")
     assert home == "True"
     assert outcome(kernel, "open('notes.txt', 'w').write('mine')") == "ok"
+    assert outcome(kernel, "open('notes.txt').read()") == "FileNotFoundError"  # a new run
 
 
 @needs_own_uid
-def test_a_root_grader_runs_kernels_under_a_uid_of_their_own(kernel):
+def test_a_root_grader_runs_each_run_under_a_uid_of_its_own(kernel):
     uid = int(value(kernel, "import os; print(os.getuid())"))
     assert uid >= 1 << 30 and uid != os.getuid()
+    assert int(value(kernel, "import os; print(os.getuid())")) != uid  # each run its own
     assert outcome(kernel, "import os; os.setuid(0)") == "PermissionError"
 
 
@@ -200,26 +220,36 @@ def test_instructor_paths_and_other_students_are_out_of_reach(kernel, box):
         "FileNotFoundError",
         "PermissionError",
     )
-    assert value(kernel, f"import os; print(os.listdir({str(course / 'out')!r}))") == "[]"
-    other = run_root / "kernels" / "s-other" / "work.txt"
+    listing = kernel.run(f"import os; print(os.listdir({str(course / 'out')!r}))")
+    assert listing.stdout.strip() == "[]" or listing.error[0] == "FileNotFoundError"
+    other = run_root / "runs" / "r-other" / "work.txt"
     assert outcome(kernel, f"open({str(other)!r}).read()") in (
         "FileNotFoundError",
         "PermissionError",
     )
     assert outcome(kernel, f"open({str(S.REPO / 'solutions' / 'tp7_qa.ipynb')!r})") != "ok"
     homes = [p for p in Path("/home").glob("*") if p not in sb.needed_paths()]
-    for home in homes[:3]:  # everyone's files: covered, but for what the kernel needs
+    for home in homes[:3]:  # everyone's files: covered, but for what the run needs
         assert value(kernel, f"import os; print(os.path.exists({str(home)!r}))") == "False"
 
 
 @needs_mounts
-def test_writes_outside_the_scratch_folder_fail(kernel, box):
+def test_writes_outside_the_scratch_folder_fail_or_vanish(kernel, box):
     course, _, _ = box
     for path in (course / "out" / "grades.csv", course / "new.txt", S.REPO / "pwned.txt"):
-        assert outcome(kernel, f"open({str(path)!r}, 'w')") in ("OSError", "PermissionError")
+        assert outcome(kernel, f"open({str(path)!r}, 'w')") in (
+            "OSError",
+            "PermissionError",
+            "FileNotFoundError",  # a course under /tmp: the run's /tmp does not hold it
+        )
         assert not path.exists()
-    outside = Path(tempfile.gettempdir()) / "tp-sandbox-test-pwned"
-    assert outcome(kernel, f"open({str(outside)!r}, 'w')") != "ok" and not outside.exists()
+    for folder in ("/tmp", "/dev/shm"):  # writable, but the run's own: gone with it
+        marker = f"{folder}/tp-sandbox-test-{uuid.uuid4().hex[:6]}"
+        if not os.path.isdir(folder):
+            continue
+        assert outcome(kernel, f"open({marker!r}, 'w').write('x')") == "ok"
+        assert not Path(marker).exists()
+        assert outcome(kernel, f"open({marker!r}).read()") == "FileNotFoundError"
 
 
 @needs_network
@@ -239,63 +269,53 @@ def test_no_network_not_even_the_graders_loopback(kernel):
         server.close()
 
 
-def test_the_memory_limit_raises_memoryerror_and_the_kernel_lives_on(kernel):
+def test_the_memory_limit_raises_memoryerror_and_the_next_run_is_fine(kernel):
     assert outcome(kernel, "blob = bytearray(2 * 2**30)") == "MemoryError"
     assert value(kernel, "print(1 + 1)") == "2"
 
 
-@needs_own_uid
-def test_processes_left_by_a_kernel_are_killed_with_it(box):
+@needs_mounts
+def test_processes_left_by_a_run_are_killed_with_it(kernel):
     import psutil
 
-    kernel = start_kernel(box)
-    code = (
-        "import subprocess; print(subprocess.Popen(['sleep', '600'], start_new_session=True).pid)"
-    )
-    pid = int(value(kernel, code))
-    assert psutil.pid_exists(pid)
-    kernel.close()
+    tag = f"{600 + uuid.uuid4().int % 1000 / 1000:.3f}"
+    code = f"import subprocess; subprocess.Popen(['sleep', '{tag}'], start_new_session=True)"
+    assert outcome(kernel, code) == "ok"
 
-    def gone() -> bool:
-        try:
-            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-        except psutil.NoSuchProcess:
-            return True
+    def left() -> list:
+        found = []
+        for proc in psutil.process_iter(["cmdline", "status"]):
+            if proc.info["cmdline"] == ["sleep", tag] and proc.info["status"] != "zombie":
+                found.append(proc.pid)
+        return found
+
+    import time
 
     deadline = time.monotonic() + 5  # SIGKILL is delivered, not waited for
-    while not gone() and time.monotonic() < deadline:
+    while left() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert gone()
+    assert left() == []
 
 
-def test_the_cpu_limit_kills_the_kernel_with_sigxcpu(box):
-    kernel = start_kernel(box, limits=sb.Limits(memory=None, cpu=3), timeout=60)
+def test_the_cpu_limit_kills_the_run_with_sigxcpu(box):
+    runs = Runs(box, limits=sb.Limits(memory=None, cpu=2), timeout=60)
     try:
-        with pytest.raises(KernelDied):
-            kernel.run("while True:\n    pass")
-        assert kernel.death() == "killed by SIGXCPU"
+        reply = runs.reply("while True:\n    pass")
+        assert reply["outcome"] == "died" and reply["signal"] == signal.SIGXCPU
+        assert reply["exit"] == "killed by SIGXCPU"
     finally:
-        kernel.close()
+        runs.close()
 
 
 def test_a_cpu_limit_hit_is_status_timeout(box, tmp_path, solved_nb):
     course, run_root, settings = box
     settings = GradingSettings(
-        kernel_dirs=sb.write_kernelspec(run_root / "spec"),
-        scratch_root=run_root / "kernels",
+        run_root=run_root,
         timeout=60,
         threads=1,
-        sandbox=dataclasses.replace(settings, limits=sb.Limits(cpu=3)),  # start-up fits
+        sandbox=dataclasses.replace(settings, limits=sb.Limits(cpu=2)),
     )
     path = S.write(S.with_region(solved_nb, "04", "while True:\n    pass"), tmp_path / "s.ipynb")
-    result = grade_submission(Submission("s", path), S_source(), settings)
+    result = grade_submission(Submission("s", path), read_source(S.TINY_LAB), settings)
     assert (result.status, result.score) == ("timeout", 6)
-    assert result.reason == (
-        "the kernel died while running the cell of exercise 04 (it used its 3 s of CPU time)"
-    )
-
-
-def S_source():  # noqa: N802 - reads like the other helpers of S
-    from tp_helpers.grading import read_source
-
-    return read_source(S.TINY_LAB)
+    assert result.reason == "the cell of exercise 04 used its 2 s of CPU time"

@@ -133,10 +133,12 @@ class _Hints:
         )
 
     def _safe(self, hint: str) -> str:
-        """The hint, unless it quotes a hidden test's line (then only its first words)."""
+        """The hint, unless it quotes a line of a hidden test or of a solution (then only its
+        first words): a run sees the solution of its cell-mates, its messages reach the
+        student."""
         hint = hint if len(hint) <= _HINT_CHARS else hint[:_HINT_CHARS] + "…"
         if any(line in hint for line in self.hidden):
-            return hint.split(":", 1)[0] + ": (details withheld: they quote a hidden test)"
+            return hint.split(":", 1)[0] + ": (details withheld: they quote the instructor's code)"
         return hint
 
 

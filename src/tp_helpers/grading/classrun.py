@@ -300,6 +300,7 @@ def _grade_all(pending, source, settings, batch, progress, out_dir, run: ClassRu
         ) from None
     finally:
         bar.close()
+        run.graded.sort()
 
 
 def merge(shard_dirs: list[Path], out_dir: Path) -> ClassRun:

@@ -16,6 +16,7 @@ import ast
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -131,7 +132,7 @@ class ForkEngine:
         with ctx.lock:
             if ctx.done:
                 return
-            if limit is not None and ctx.run_seconds > limit:
+            if limit is not None and ctx.run_seconds >= limit:
                 ctx.stop(
                     "timeout", f"the notebook took more than {limit:g} s; stopped before {where}"
                 )
@@ -237,7 +238,7 @@ class _StudentRuns:
         box = self.engine.settings.sandbox
         if reply.get("signal") == signal.SIGXCPU and box is not None and box.limits.cpu:
             self.ctx.flag("timeout", f"{what} used its {box.limits.cpu:g} s of CPU time")
-            return CellRun(died=f"{how}: it used its {box.limits.cpu:g} s of CPU time")
+            return CellRun(died=f"it used its {box.limits.cpu:g} s of CPU time")
         self.ctx.flag("kernel_died", f"the process running {what} died ({how})")
         return CellRun(died=how)
 
@@ -264,7 +265,7 @@ class ReferenceProcess:
         self.source = source
         self.settings = settings
         self.folder = settings.run_root / "reference"
-        self.sockets = settings.run_root / "snapshots"
+        self.sockets = settings.run_root / f"snapshots-{uuid.uuid4().hex[:8]}"
         self.log = settings.run_root / "reference.log"
         self.process: subprocess.Popen | None = None
         self.lifeline: int | None = None
@@ -361,6 +362,7 @@ class ReferenceProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        shutil.rmtree(self.sockets, ignore_errors=True)
 
 
 # -- helpers ---------------------------------------------------------------------------------------

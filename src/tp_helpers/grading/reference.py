@@ -437,7 +437,7 @@ class Supervisor:
                     finished = True
                     break
         status, usage = (None, 0.0)
-        if outcome == "complete":  # the run exits by itself right after its last record
+        if outcome in ("complete", "died"):  # it ends by itself: its exit status says how
             status, usage = _wait(pid, 2.0)
         if status is None:
             self._kill(pid)

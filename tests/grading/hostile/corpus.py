@@ -173,17 +173,17 @@ def scenarios(targets: Targets) -> list[Scenario]:
         Scenario(
             "os-exit",
             "kernel_died",
-            "the kernel died while running the cell of exercise 04",
+            "the process running the cell of exercise 04 died (exit status 0)",
             WITHOUT_04,
-            hint_04="not graded: the kernel died",
+            hint_04="the process running the exercise cell died (exit status 0)",
             make=_region_04("import os\nos._exit(0)"),
         ),
         Scenario(
             "kill-9-self",
             "kernel_died",
-            "the kernel died while running the cell of exercise 04 (killed by SIGKILL)",
+            "the process running the cell of exercise 04 died (killed by SIGKILL)",
             WITHOUT_04,
-            hint_04="not graded: the kernel died",
+            hint_04="the process running the exercise cell died (killed by SIGKILL)",
             make=_region_04("import os\nos.kill(os.getpid(), 9)"),
         ),
         Scenario(  # IPython turns SystemExit into an error: the kernel lives on
