@@ -17,8 +17,9 @@ solution, then proves:
   submissions, the environment, the folders above its working folder, ``/home/*/course``),
   while the same submission graded with ``--no-sandbox`` does find it (the hunt is real);
 * no connection reaches a server on the grader's 127.0.0.1;
-* nothing in the account's home changed but the output folder (paths, sizes, mtimes), and no
-  file was left in ``/tmp``;
+* nothing in the account's home changed but the output folder (paths, sizes, mtimes), and
+  nothing was left in ``/tmp``, ``/var/tmp`` or ``/dev/shm``, though one more submission of its
+  own writes there (each run gets those folders of its own, thrown away with it);
 * the ``sandbox:`` line the run prints (and its summary shows) carries no WARNING.
 
 Skipped where it cannot run: not root, no ``useradd``/``setpriv``/``userdel``, no
@@ -61,6 +62,7 @@ GRADER_OUTPUT = {"results", "feedback", "grades.csv", "summary.html"}
 #: site-packages are compared, see ``snapshot``) and the grading runs' output folders
 UNWATCHED = ("venv", "work/out", "work/control")
 SELF_SOLVER = "self-solving"
+GRADING = ("tp-course grade", "control run")  # the timings that are not the account's set-up
 #: the hint of a search that found nothing (see SELF_SOLVING)
 NOTHING_FOUND = re.compile(
     r"the exercise cell raised LookupError: no solution in (\d+) files read, (\d+) folders "
@@ -119,6 +121,18 @@ else:
         f"no solution in {{len(read)}} files read, {{len(listed)}} folders listed "
         f"(cut short: {{time.monotonic() > deadline}}): {{read}}"
     )"""
+
+#: region 04 of a student who writes in the machine's shared temporary folders (each run has
+#: its own: nothing may appear in the grader's)
+WRITES_TMP = """written = []
+for path in {paths!r}:
+    try:
+        with open(path, "a") as handle:
+            handle.write("pwned")
+        written.append(path)
+    except OSError:
+        pass
+raise PermissionError(f"wrote {{len(written)}} files: {{written}}")"""
 
 
 def _why_not() -> str | None:
@@ -329,7 +343,8 @@ def graded(instructor):
     key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n(the instructor's own key)\n")
     key.chmod(0o600)
     (site,) = (account.venv / "lib").glob("python*/site-packages")
-    outside = Path("/tmp") / f"tp-ordinary-{secrets.token_hex(6)}.txt"
+    tag = secrets.token_hex(6)
+    outside = [Path(top) / f"tp-ordinary-{tag}.txt" for top in ("/tmp", "/var/tmp", "/dev/shm")]
     listener = Listener()
     targets = Targets(
         read=(
@@ -347,8 +362,7 @@ def graded(instructor):
             str(site / "sitecustomize.py"),
             str(submissions / "honest-full.ipynb"),
             str(out / "grades.csv"),
-            str(outside),
-        ),
+        ),  # /tmp, /var/tmp and /dev/shm are each run's own: WRITES_TMP checks they stay so
         port=listener.port,
     )
     try:
@@ -359,6 +373,8 @@ def graded(instructor):
             solved, "04", SELF_SOLVING.format(guesses=[str(p) for p in guesses])
         )
         S.write(self_solving, submissions / f"{SELF_SOLVER}.ipynb")
+        writes_tmp = WRITES_TMP.format(paths=[str(p) for p in outside])
+        S.write(S.with_region(solved, "04", writes_tmp), submissions / "writes-tmp.ipynb")
         account.give(home / ".ssh")
         account.give(work)
         before = snapshot(home)
@@ -371,6 +387,7 @@ def graded(instructor):
     finally:
         listener.close()
 
+    started = time.monotonic()
     control = work / "control"
     S.write(self_solving, control / "submissions" / f"{SELF_SOLVER}.ipynb")
     account.give(control)
@@ -384,6 +401,7 @@ def graded(instructor):
         cwd=course,
         timeout=300,
     )
+    account.timings["control run (--no-sandbox)"] = time.monotonic() - started
     yield {
         "account": account,
         "source": source,
@@ -398,7 +416,8 @@ def graded(instructor):
         "control": control / "out",
         "unconfined": unconfined,
     }
-    outside.unlink(missing_ok=True)
+    for path in outside:
+        path.unlink(missing_ok=True)
 
 
 def _output(done) -> str:
@@ -408,7 +427,7 @@ def _output(done) -> str:
 def test_the_account_grades_the_class(graded):
     account, done = graded["account"], graded["done"]
     timings = account.timings
-    setup = sum(seconds for what, seconds in timings.items() if what != "tp-course grade")
+    setup = sum(seconds for what, seconds in timings.items() if not what.startswith(GRADING))
     print(
         f"\nordinary account {account.name} (uid {account.uid}): set-up {setup:.1f} s ("
         + ", ".join(f"{what} {seconds:.1f} s" for what, seconds in timings.items())
@@ -416,7 +435,7 @@ def test_the_account_grades_the_class(graded):
     )
     assert done.returncode == 0, _output(done)
     rows = rows_of(graded["out"])
-    assert set(rows) == {s.name for s in graded["scenarios"]} | {SELF_SOLVER}
+    assert set(rows) == {s.name for s in graded["scenarios"]} | {SELF_SOLVER, "writes-tmp"}
 
 
 def test_the_honest_student_gets_full_marks(graded):
@@ -474,11 +493,14 @@ def test_nothing_outside_the_output_folder_changed(graded):
     )
     assert changed == [], changed
     assert not (graded["site"] / "sitecustomize.py").exists()
-    assert not graded["outside"].exists()
+    hint = hint_04(graded["out"], "writes-tmp")
+    assert hint.startswith("the exercise cell raised PermissionError: wrote "), hint
+    assert [str(path) for path in graded["outside"] if path.exists()] == [], hint
     assert {path.name for path in graded["out"].iterdir()} == GRADER_OUTPUT
     uid = graded["account"].uid
-    left = [str(p) for p in Path("/tmp").iterdir() if p.lstat().st_uid == uid]
-    assert left == [], left  # the run's scratch folders are gone
+    tops = [Path(top) for top in ("/tmp", "/var/tmp", "/dev/shm") if os.path.isdir(top)]
+    left = [str(p) for top in tops for p in top.iterdir() if p.lstat().st_uid == uid]
+    assert left == [], left  # the runs' scratch folders are gone, and nothing else came
 
 
 def test_the_enforced_line_carries_no_warning(graded):
