@@ -99,12 +99,11 @@ def test_cellrun_pass_rule():
     assert CellRun(error=("E", "")).raised and CellRun(timed_out=True).raised
     assert not CellRun(error=("E", "")).passed
     assert not CellRun(timed_out=True).passed
+    assert CellRun(died="killed by SIGKILL").raised
 
 
-def test_user_expressions_and_errors_whose_traceback_is_suppressed(session):
+def test_errors_whose_traceback_is_suppressed(session):
     with session() as kernel:
-        assert kernel.evaluate("6 * 7") == "42"
-        assert kernel.evaluate("undefined_name") is None
         kernel.run("get_ipython()._showtraceback = lambda *args, **kwargs: None")
         hidden = kernel.run("raise ValueError('no traceback published')")
         assert hidden.error == ("ValueError", "no traceback published") and not hidden.passed

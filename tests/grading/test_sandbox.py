@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import queue
 import signal
 import socket
 import tempfile
@@ -20,12 +19,11 @@ import pytest
 
 from tp_helpers.grading import grade_submission, read_source
 from tp_helpers.grading import sandbox as sb
-from tp_helpers.grading.engine import ForkEngine, ReferenceProcess, _cell_run, _send
-from tp_helpers.grading.execute import CellRun
 from tp_helpers.grading.pipeline import GradingSettings
 from tp_helpers.grading.submission import Submission
 
 from . import students as S
+from .forked import Runs
 
 ISOLATION = sb.detect_isolation()
 needs_network = pytest.mark.skipif(not ISOLATION.network, reason=f"{ISOLATION.missing}")
@@ -137,42 +135,6 @@ def box():
     yield course, run_root, settings
     shutil.rmtree(run_root, ignore_errors=True)
     shutil.rmtree(course, ignore_errors=True)
-
-
-class Runs:
-    """The tiny lab's reference, and runs forked from its first snapshot, one per call."""
-
-    def __init__(self, box, limits=None, timeout=10.0) -> None:
-        course, run_root, box_settings = box
-        if limits is not None:
-            box_settings = dataclasses.replace(box_settings, limits=limits)
-        self.run_root = run_root
-        settings = GradingSettings(
-            run_root=run_root, timeout=timeout, threads=1, sandbox=box_settings
-        )
-        source = read_source(S.TINY_LAB)
-        self.engine = ForkEngine(source, settings)
-        self.reference = ReferenceProcess(source, settings)
-        events: queue.Queue = queue.Queue()
-        self.reference.start(events)
-        while True:
-            event = events.get(timeout=60)[1]
-            assert event.get("event") in ("snapshot", "note"), event
-            if event["event"] == "snapshot":
-                self.socket = event["socket"]
-                break
-
-    def reply(self, code: str) -> dict:
-        scratch = self.run_root / "runs" / f"r-{uuid.uuid4().hex[:8]}"
-        return _send(self.socket, self.engine.request([code], "", scratch), 120)
-
-    def run(self, code: str) -> CellRun:
-        reply = self.reply(code)
-        records = reply.get("records", [])
-        return _cell_run(records[0]) if records else CellRun(died=reply.get("exit", "?"))
-
-    def close(self) -> None:
-        self.reference.close()
 
 
 @pytest.fixture(scope="module")

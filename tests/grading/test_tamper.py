@@ -1,4 +1,6 @@
-"""Tampering: locked cells read from the file, and the kernel guard (tp_helpers.grading.tamper).
+"""Tampering: locked cells read from the file, and the guard inside each run.
+
+tp_helpers.grading.tamper and .kernel_guard.
 
 The pipeline's verdicts on tampered submissions are in test_hostile.py (the corpus); here the
 detection itself: every honest notebook shape passes, every tampering is named.
@@ -14,12 +16,11 @@ from pathlib import Path
 import pytest
 
 from tp_helpers.grading import grade_submission
-from tp_helpers.grading.execute import KernelSession, kernel_env
 from tp_helpers.grading.submission import Submission
-from tp_helpers.grading.tamper import Guard, inspect_locked_cells, summarise, visible_part
-from tp_helpers.runner import write_kernelspec
+from tp_helpers.grading.tamper import inspect_locked_cells, summarise, visible_part
 
 from . import students as S
+from .forked import Runs
 
 
 def cell_of(nb, grade_id):
@@ -65,17 +66,21 @@ def test_summarise_lists_three_problems_and_counts_the_rest():
     assert summarise(list("abcde")) == "a; b; c (and 2 more)"
 
 
-# -- the guard in a real kernel ---------------------------------------------------------------
-@pytest.fixture
+# -- the guard in forked runs ---------------------------------------------------------------
+@pytest.fixture(scope="module")
 def guarded():
-    folder = Path(tempfile.mkdtemp(prefix="tp-guard-test-"))
-    kernel = KernelSession(write_kernelspec(folder / "spec"), folder, kernel_env(1), timeout=20)
-    kernel.start()
-    guard = Guard()
-    guard.install(kernel)
-    yield kernel, guard
-    kernel.close()
-    shutil.rmtree(folder, ignore_errors=True)
+    """Runs of the tiny lab's reference, unconfined (the guard is what is tested here)."""
+    run_root = Path(tempfile.mkdtemp(prefix="tp-guard-test-"))
+    (run_root / "runs").mkdir()
+    runs = Runs((None, run_root, None))
+    yield runs
+    runs.close()
+    shutil.rmtree(run_root, ignore_errors=True)
+
+
+def problems(reply: dict) -> list[list[str]]:
+    """The guard's problems after each execution of a run."""
+    return [record["tamper"] for record in reply["records"]]
 
 
 HONEST = [
@@ -86,20 +91,18 @@ HONEST = [
     "from tqdm.auto import tqdm\nfor _ in tqdm(range(3)):\n    pass",
     "raise ValueError('a failing cell is not tampering')",
     "import sys\nsys.exit()",
-    "import time\ntime.sleep(30)",  # interrupted by the timeout
     "def square(x):\n    return x * x\nsquare",
 ]
 
 
 def test_honest_cells_leave_nothing_to_report(guarded):
-    kernel, guard = guarded
-    kernel.timeout = 2
-    for code in HONEST:
-        kernel.run(code)
-        assert guard.check(kernel) == [], code
+    reply = guarded.reply(HONEST)  # one run, every cell in turn (a failing cell is the last)
+    assert problems(reply) == [[]] * len(reply["records"])
+    for code in HONEST[1:]:
+        assert problems(guarded.reply(["pass", code])) == [[], []], code
 
 
-#: (code, the start of the problem it causes), in one kernel: each adds its own problem
+#: (code, the start of the problem it causes): each in a run of its own
 PATCHES = [
     ("import builtins\nbuiltins.print = lambda *a, **k: None", "builtins.print was replaced"),
     ("import builtins\nbuiltins.AssertionError = Warning", "builtins.AssertionError was"),
@@ -126,44 +129,34 @@ PATCHES = [
         "get_ipython().events.register('pre_run_cell', lambda *a: None)",
         "an IPython event callback defined in a cell was registered",
     ),
-    ("from tp_helpers.checks import tp7_qa as checks", None),  # learnt, then rebound:
-    ("checks = object()", "the notebook name 'checks' was rebound"),
     ("import sys\nsys.settrace(lambda *a: None)", "a trace or profile function"),
-    (  # last: the guard's own question runs through run_cell, no answer comes back at all
-        "get_ipython().run_cell = lambda *a, **k: None",
-        "the integrity check did not answer",
-    ),
+    ("get_ipython().run_cell = lambda *a, **k: None", "get_ipython().run_cell was replaced"),
 ]
 
 
 def test_each_patch_is_reported(guarded):
-    kernel, guard = guarded
-    kernel.timeout = 5  # the last patch leaves the guard's question unanswered
-    seen: list[str] = []
     for code, problem in PATCHES:
-        kernel.run(code)
-        problems = guard.check(kernel)
-        new = [p for p in problems if p not in seen]
-        if problem is None:  # a notebook name the guard learns
-            assert new == [], code
-        else:
-            assert any(p.startswith(problem) for p in new), (code, new)
-        seen.extend(new)
+        reply = guarded.reply(code)
+        (found,) = problems(reply)
+        assert any(p.startswith(problem) for p in found), (code, found)
 
 
-def test_a_guard_that_does_not_answer_is_a_problem(guarded):
-    kernel, guard = guarded
-    kernel.run("import sys\n[sys.modules.pop(n) for n in list(sys.modules) if 'guard' in n]")
-    assert guard.check(kernel) == [
-        "the integrity check did not answer (IPython or the guard was altered)"
-    ]
+def test_a_name_learnt_then_rebound_is_reported_and_ends_the_run(guarded):
+    imported = "from tp_helpers.checks import tp7_qa as checks"
+    reply = guarded.reply([imported, "checks = object()", "print('never runs')"])
+    assert problems(reply) == [[], ["the notebook name 'checks' was rebound"]]
 
 
-def test_tampering_inside_a_later_check_restarts_the_kernel(
+def test_a_patch_does_not_outlive_its_run(guarded):
+    assert problems(guarded.reply("import builtins\nbuiltins.print = None"))[0]
+    assert problems(guarded.reply("print('hello')")) == [[]]
+
+
+def test_tampering_inside_a_later_check_costs_that_exercise_only(
     tiny_source, settings, solved_nb, tmp_path
 ):
-    """Region 01 patches builtins when the check calls square(): 01 loses its point, a fresh
-    kernel replays the source, and 02-04 are graded as usual."""
+    """Region 01 patches builtins when the check calls square(): 01 loses its point; the other
+    cells' runs start from the reference, and 02-04 are graded as usual."""
     code = "import builtins\nbuiltins.AssertionError = Warning\nreturn x * x"
     path = S.write(S.with_region(solved_nb, "01", code), tmp_path / "s.ipynb")
     result = grade_submission(Submission("s", path), tiny_source, settings)

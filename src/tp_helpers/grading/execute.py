@@ -1,16 +1,14 @@
-"""A kernel that runs code one cell at a time, with a timeout per cell and its own environment.
+"""What one execution produced (:class:`CellRun`), the grading environment, and a plain kernel.
 
-Each kernel is started with a private kernelspec for this interpreter
-(:func:`tp_helpers.runner.write_kernelspec`, or the grading sandbox's
-:func:`tp_helpers.grading.sandbox.write_kernelspec`), an environment dict of its own (the grader's
-``os.environ`` is never changed) and a scratch folder as working directory. With a sandbox
-``policy`` the kernel talks to the grader over Unix sockets in its scratch folder (it may have no
-network at all), and its process applies the policy before it starts (:mod:`.sandbox_kernel`).
+:class:`CellRun` is what every run of the grading engine (:mod:`.engine`) reports per
+execution. :class:`KernelSession` runs code one cell at a time in a Jupyter kernel of this
+interpreter, with a timeout per cell and an environment of its own (the caller's ``os.environ``
+is never changed): the mutation harness uses it to run the lab's checks against single mistakes.
+Grading does not: it forks every run from a reference process instead.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -94,11 +92,9 @@ class KernelSession:
     timeout: float = 600.0
     interrupt_grace: float = 10.0
     startup_timeout: float = 120.0
-    policy: dict | None = None  # sandbox policy applied by the kernel's launcher
     _km: object = field(default=None, repr=False)
     _kc: object = field(default=None, repr=False)
     _cpu_seconds: float = field(default=0.0, repr=False)
-    _uid: int | None = field(default=None, repr=False)
     _exit_status: int | None = field(default=None, repr=False)
 
     def __enter__(self) -> KernelSession:
@@ -112,28 +108,15 @@ class KernelSession:
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import KernelManager
 
-        from .sandbox_kernel import POLICY_ENV
-
         ksm = KernelSpecManager(kernel_dirs=[str(self.kernel_dirs)])
-        env, options = dict(self.env), {}
-        log = subprocess.DEVNULL
-        if self.policy is not None:
-            env[POLICY_ENV] = json.dumps(self.policy)
-            # Unix sockets: they work across network namespaces (TCP on loopback does not)
-            options = {"transport": "ipc", "connection_file": str(self.cwd / ".kernel.json")}
-            log = open(self._log_path, "wb")  # noqa: SIM115 - the kernel process keeps it
-        km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm, **options)
-        try:
-            km.start_kernel(
-                cwd=str(self.cwd),
-                env=env,
-                extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-            )
-        finally:
-            if log is not subprocess.DEVNULL:
-                log.close()
+        km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=ksm)
+        km.start_kernel(
+            cwd=str(self.cwd),
+            env=dict(self.env),
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self._km = km
         kc = km.client()
         kc.start_channels()
@@ -142,27 +125,7 @@ class KernelSession:
             kc.wait_for_ready(timeout=self.startup_timeout)
         except RuntimeError as exc:
             self.close()
-            raise KernelStartFailed(f"{exc}{self._log_tail()}") from None
-        self._uid = self._process_uid()
-
-    @property
-    def _log_path(self) -> Path:
-        return self.cwd / ".kernel.log"
-
-    def _log_tail(self) -> str:
-        try:
-            text = self._log_path.read_text(errors="replace").strip()
-        except OSError:
-            return ""
-        return f"; the kernel said: {text[-500:]}" if text else ""
-
-    def _process_uid(self) -> int | None:
-        try:
-            import psutil
-
-            return psutil.Process(self.pid).uids().real
-        except Exception:
-            return None
+            raise KernelStartFailed(str(exc)) from None
 
     def exit_status(self) -> int | None:
         """The kernel process's exit status once it is gone (negative: killed by that signal)."""
@@ -239,30 +202,6 @@ class KernelSession:
         result.seconds = time.monotonic() - started
         return result
 
-    def evaluate(self, expression: str, timeout: float | None = None) -> str | None:
-        """The ``text/plain`` value of ``expression``, evaluated as a *user expression* of an
-        empty silent execution (the answer comes in the execute reply; nothing is printed).
-        ``None`` when no answer came within ``timeout`` (default: the cell timeout) or the
-        expression failed. Raises :class:`KernelDied` when the kernel is gone."""
-        msg_id = self._kc.execute(
-            "", silent=True, store_history=False, user_expressions={"value": expression}
-        )
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
-        while time.monotonic() < deadline:
-            try:
-                reply = self._kc.get_shell_msg(timeout=0.5)
-            except Empty:
-                if not self._km.is_alive():
-                    raise KernelDied("the kernel process exited") from None
-                continue
-            if reply.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            value = reply.get("content", {}).get("user_expressions", {}).get("value", {})
-            if value.get("status") != "ok":
-                return None
-            return value.get("data", {}).get("text/plain")
-        return None
-
     def _drain_shell_reply(self, msg_id: str) -> dict:
         for _ in range(100):
             try:
@@ -305,9 +244,6 @@ class KernelSession:
             except Exception:
                 pass
             self._km = self._kc = None
-            from .sandbox import sweep_processes
-
-            sweep_processes(self._uid)  # what the kernel's uid left running (daemons)
 
 
 def _plain(text: str) -> str:

@@ -47,12 +47,12 @@ import sys
 import time
 
 if __package__:
-    from . import sandbox_kernel as confine
+    from . import confine
 else:  # run as a file by the grader: importing the package would import the whole grader
     import importlib.util
 
     _spec = importlib.util.spec_from_file_location(
-        "_tp_grading_confine", os.path.join(os.path.dirname(__file__), "sandbox_kernel.py")
+        "_tp_grading_confine", os.path.join(os.path.dirname(__file__), "confine.py")
     )
     confine = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(confine)
@@ -146,8 +146,12 @@ def single_threaded() -> tuple[bool, str]:
 
 
 def quiet_libraries() -> None:
-    """No background threads and no progress bars: every run is forked from this process."""
+    """No background threads and no progress bars: every run is forked from this process.
+    typing_extensions patches ``typing`` when imported: imported here, that is part of every
+    run's baseline, not a run's tampering."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    with contextlib.suppress(ImportError):
+        import typing_extensions  # noqa: F401
     with contextlib.suppress(ImportError):
         import tqdm
 

@@ -1,8 +1,8 @@
-"""What confines a grading kernel, decided once per class run (the grader's side).
+"""What confines each run of student code, decided once per class run (the grader's side).
 
-The kernel process confines itself before it runs any cell (:mod:`.sandbox_kernel`); this module
+Each run of student code confines itself before it runs anything (:mod:`.confine`); this module
 finds out what the machine allows (:func:`detect_isolation`, one probe per process), builds each
-kernel's policy and environment, and says in one line what is enforced (the class summary and
+run's policy and environment, and says in one line what is enforced (the class summary and
 ``tp-course grade``'s output carry that line).
 
 What is enforced where (README, "Grading untrusted notebooks"):
@@ -25,7 +25,6 @@ import functools
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -33,12 +32,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..runner import KERNEL_NAME
-from . import sandbox_kernel
+from . import confine
 
 GIB = 1 << 30
 
-#: environment variables of the grader that point at its own caches: a kernel gets its scratch
+#: environment variables of the grader that point at its own caches: a run gets its scratch
 _CACHE_VARS = (
     "HF_HOME",
     "HF_HUB_CACHE",
@@ -71,10 +69,10 @@ _AGENT_VARS = (
     "XAUTHORITY",
     "KRB5CCNAME",
 )
-#: folders of people's files: covered in each kernel, but for what it needs under them
+#: folders of people's files: covered in each run, but for what it needs under them
 HOMES = ("/home", "/root", "/Users")
-#: sockets that give root to their group's members (a kernel of a grader that is not root
-#: keeps its groups): covered in each kernel
+#: sockets that give root to their group's members (a run of a grader that is not root
+#: keeps its groups): covered in each run
 PRIVILEGED_SOCKETS = (
     "/run/docker.sock",
     "/var/run/docker.sock",
@@ -86,11 +84,11 @@ PRIVILEGED_SOCKETS = (
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of each kernel process (``None``: not limited)."""
+    """Resource limits of each run process (``None``: not limited)."""
 
     memory: int | None = 4 * GIB  # bytes of data segment (RLIMIT_DATA): heap and anonymous maps
-    cpu: int | None = 3600  # CPU seconds of the kernel process (RLIMIT_CPU), whole notebook
-    fsize: int | None = 2 * GIB  # largest file the kernel may write (RLIMIT_FSIZE)
+    cpu: int | None = 3600  # CPU seconds of the run process (RLIMIT_CPU), whole notebook
+    fsize: int | None = 2 * GIB  # largest file the run may write (RLIMIT_FSIZE)
     nproc: int | None = 1024  # processes and threads of its own uid (root only): no fork bomb
 
     def describe(self) -> str:
@@ -104,7 +102,7 @@ class Limits:
 
 @dataclass(frozen=True)
 class Isolation:
-    """The mechanisms this machine allows a kernel launcher (see :func:`detect_isolation`)."""
+    """The mechanisms this machine allows a run (see :func:`detect_isolation`)."""
 
     network: bool = False  # a network namespace of its own
     mounts: bool = False  # a mount namespace: hidden paths, read-only file system but scratch
@@ -134,7 +132,7 @@ class Isolation:
             if not self.network:
                 absent.append("the network is reachable")
             if not self.mounts:
-                absent.append("the kernel can read and write whatever the grader's user can")
+                absent.append("the run can read and write whatever the grader's user can")
             why = "; ".join(self.missing) or "not Linux"
             line = (
                 f"WARNING {line}; NOT enforced: {', '.join(absent)} ({why}). Grade as root or "
@@ -148,11 +146,11 @@ NO_ISOLATION = Isolation(missing=("sandbox switched off",))
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    """Everything a class run decided about its kernels' confinement (picklable, frozen)."""
+    """Everything a class run decided about its runs' confinement (picklable, frozen)."""
 
     isolation: Isolation
     limits: Limits
-    hide: tuple[str, ...] = ()  # paths covered in each kernel's mount namespace
+    hide: tuple[str, ...] = ()  # paths covered in each run's mount namespace
     reveal: tuple[tuple[str, tuple[str, ...]], ...] = ()  # see blocked_folders
     env: tuple[tuple[str, str], ...] = ()  # e.g. TP_DATA_DIR of the shared offline data
     description: str = ""  # Isolation.describe: the line the summary shows
@@ -160,14 +158,14 @@ class SandboxSettings:
 
 @functools.lru_cache(maxsize=1)
 def detect_isolation() -> Isolation:
-    """Probe once per process what a kernel launcher may do here (a child process tries each)."""
+    """Probe once per process what a run may do here (a child process tries each)."""
     if not sys.platform.startswith("linux"):
         return Isolation(missing=(f"{sys.platform} has no namespaces",))
     folder = tempfile.mkdtemp(prefix="tp-probe-")
     try:
         os.chmod(folder, 0o755)
         done = subprocess.run(
-            [sys.executable, sandbox_kernel.__file__, "--probe", folder],
+            [sys.executable, confine.__file__, "--probe", folder],
             capture_output=True,
             text=True,
             timeout=60,
@@ -200,22 +198,9 @@ def detect_isolation() -> Isolation:
     )
 
 
-def write_kernelspec(folder: Path) -> Path:
-    """A kernelspec starting :mod:`.sandbox_kernel` (by file: no package import) in this Python."""
-    spec_dir = folder / "kernels" / KERNEL_NAME
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {
-        "argv": [sys.executable, sandbox_kernel.__file__, "-f", "{connection_file}"],
-        "display_name": f"Python ({sys.executable}, grading sandbox)",
-        "language": "python",
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-    return folder / "kernels"
-
-
 @functools.lru_cache(maxsize=1)
 def needed_paths() -> list[Path]:
-    """What a kernel must still read: the interpreter, its libraries and this package.
+    """What a run must still read: the interpreter, its libraries and this package.
 
     The import path is the one a fresh interpreter gets (standard library, site-packages,
     ``.pth`` entries such as an editable install's ``src``, ``PYTHONPATH``), not the grader's
@@ -249,7 +234,7 @@ def needed_paths() -> list[Path]:
 def hidden_paths(
     private: Iterable[Path], course_dirs: Iterable[Path], keep: Iterable[Path]
 ) -> tuple[str, ...]:
-    """Paths a kernel must not see: ``private`` ones, and every entry of the ``course_dirs``
+    """Paths a run must not see: ``private`` ones, and every entry of the ``course_dirs``
     that holds nothing in ``keep`` (the interpreter, the package, the run's own folders).
 
     A path holding something in ``keep`` is never hidden; symbolic links are left alone (the
@@ -285,7 +270,7 @@ COURSE_MARKERS = (".git", "nbgrader_config.py", "gradebook.db", "pyproject.toml"
 
 
 def course_dirs(source: Path, cwd: Path | None = None) -> list[Path]:
-    """The course folders whose entries kernels must not see.
+    """The course folders whose entries runs must not see.
 
     * the grader's working folder when it holds the source notebook, else the nearest folder
       above the source holding a course marker (``.git``, ``nbgrader_config.py``…);
@@ -320,7 +305,7 @@ def _system_paths() -> list[Path]:
 
 
 def blocked_folders(paths: Iterable[Path]) -> dict[str, list[str]]:
-    """For a kernel with another uid: each folder it cannot cross (no ``o+x``), with the
+    """For a run with another uid: each folder it cannot cross (no ``o+x``), with the
     ``paths`` under it that it needs (e.g. an interpreter installed under root's 0700 home)."""
     found: dict[str, list[str]] = {}
     paths = sorted({Path(p).resolve() for p in paths})
@@ -345,7 +330,7 @@ def kernel_policy(
     hide: Iterable[str],
     reveal: dict[str, list[str]] | None = None,
 ) -> dict:
-    """The JSON policy :mod:`.sandbox_kernel` applies in the kernel's process."""
+    """The JSON policy a run applies to itself (:mod:`.confine`)."""
     own_uid = isolation.user == "private"
     return {
         "reveal": (reveal or {}) if isolation.mounts else {},
@@ -393,11 +378,11 @@ def scratch_env(env: dict[str, str], scratch: Path, isolation: Isolation) -> dic
 
 
 def share_resources(folder: Path, isolation: Isolation) -> dict[str, str]:
-    """Environment variables giving kernels the offline data the grader has (``TP_DATA_DIR``).
+    """Environment variables giving runs the offline data the grader has (``TP_DATA_DIR``).
 
     A kernel with a uid of its own cannot read the grader's cache (``mkdtemp`` folders are
     0700, often under a 0700 home): the current dataset folder is copied once per run into
-    ``folder``, world-readable. Otherwise kernels read the grader's cache folder.
+    ``folder``, world-readable. Otherwise runs read the grader's cache folder.
     """
     from ..data import DATASET_NAME, cache_root
 
@@ -405,31 +390,13 @@ def share_resources(folder: Path, isolation: Isolation) -> dict[str, str]:
     if not isolation.user:
         return {"TP_DATA_DIR": str(source)}
     dataset = source / DATASET_NAME
-    if not dataset.is_dir():  # kernels will build it in their scratch (slower, still offline)
+    if not dataset.is_dir():  # runs will build it in their scratch (slower, still offline)
         return {}
     target = folder / "tp_data"
     shutil.copytree(dataset, target / DATASET_NAME)
     for path in [target, *target.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return {"TP_DATA_DIR": str(target)}
-
-
-def sweep_processes(uid: int | None) -> int:
-    """Kill every process left by a kernel's private uid (escaped daemons); how many."""
-    if not uid or uid < sandbox_kernel.PRIVATE_ID_BASE:
-        return 0
-    import psutil
-
-    killed = 0
-    for proc in psutil.process_iter(["uids"]):
-        uids = proc.info.get("uids")
-        if uids and uid in (uids.real, uids.effective):
-            try:
-                os.kill(proc.pid, signal.SIGKILL)
-                killed += 1
-            except OSError:
-                pass
-    return killed
 
 
 def _user_base() -> str | None:
@@ -457,7 +424,7 @@ def _agent_folders() -> list[Path]:
 
 def _homes_revealing(needed: Iterable[Path], blocked: dict[str, list[str]]) -> dict[str, list[str]]:
     """Folders to cover with an empty tmpfs, each with the needed paths bound back under it:
-    the homes (the grader's and everyone's: keys, other courses) and, for a kernel with another
+    the homes (the grader's and everyone's: keys, other courses) and, for a run with another
     uid, the folders it cannot cross (:func:`blocked_folders`)."""
     tops = {Path(top) for top in blocked}
     tops.update(Path(home) for home in (*HOMES, str(Path.home())) if Path(home).is_dir())
@@ -488,11 +455,11 @@ def prepare(
     limits: Limits,
     enabled: bool = True,
 ) -> SandboxSettings:
-    """Decide the confinement of a class run's kernels (one probe, then plain data).
+    """Decide the confinement of a class run's runs (one probe, then plain data).
 
-    ``private``: the output folder, the submissions, the source (hidden from kernels);
-    ``course``: folders whose entries are hidden too, but the ones kernels need (see
-    :func:`hidden_paths`). ``run_root`` holds the kernels' scratch folders and shared data.
+    ``private``: the output folder, the submissions, the source (hidden from runs);
+    ``course``: folders whose entries are hidden too, but the ones runs need (see
+    :func:`hidden_paths`). ``run_root`` holds the runs' scratch folders and shared data.
     """
     isolation = detect_isolation() if enabled else NO_ISOLATION
     resources = Path(run_root) / "resources"

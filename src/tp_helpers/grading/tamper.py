@@ -1,5 +1,5 @@
 """Tampering: what a submission did to the locked cells (read from the file) or to the checks
-at run time (asked to the kernel's guard, :mod:`.kernel_guard`).
+at run time (told by the guard inside each run, :mod:`.kernel_guard`).
 
 Grading never runs a submission's check cells: checks and hidden tests always come from the
 source. Tampering is still reported, and the exercises it touched get no points, so that a
@@ -10,20 +10,16 @@ submission that tried never gets full marks and the instructor sees it (status `
   compared with the source's visible part (hidden tests stripped), so a notebook that lost its
   metadata but kept the cells is fine. This supersedes nbgrader's checksums, which a student can
   recompute: the source cannot be.
-* :class:`Guard`: installs :mod:`.kernel_guard` in a kernel and asks it, after each execution,
-  whether anything the checks rely on was replaced.
+* :mod:`.kernel_guard` is installed in the reference process just before each snapshot (the
+  state a run starts from is its baseline); each run asks it, after each execution, whether
+  anything the checks rely on was replaced, and reports :class:`Tampered` problems.
 """
 
 from __future__ import annotations
 
-import ast
-import json
-import uuid
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
-from . import kernel_guard
 from .source import ExerciseCell, LabSource, split_hidden_tests
 
 #: modules the guard watches in every kernel, and those it imports first
@@ -94,46 +90,3 @@ def summarise(problems: list[str]) -> str:
     shown = "; ".join(problems[:_MAX_LISTED])
     more = len(problems) - _MAX_LISTED
     return shown + (f" (and {more} more)" if more > 0 else "")
-
-
-class Guard:
-    """The grader's side of :mod:`.kernel_guard` for one kernel."""
-
-    source = Path(kernel_guard.__file__).read_text(encoding="utf-8")
-
-    def __init__(self) -> None:
-        self.token = uuid.uuid4().hex
-
-    def install_expression(self) -> str:
-        """An expression installing the guard; it leaves no name in the notebook's namespace."""
-        boot = (
-            f"_ns = {{'__name__': '_tp_grading_guard'}}\n"
-            f"exec(compile({self.source!r}, '<tp-grading-guard>', 'exec'), _ns)\n"
-            f"_answer.append(_ns['install']({self.token!r}, {PROTECTED_PREFIXES!r}, "
-            f"{PRELOADED!r}, {NOT_WATCHED!r}))\n"
-        )
-        return f"(lambda answer: (exec({boot!r}, {{'_answer': answer}}), answer[0])[1])([])"
-
-    def install(self, session) -> None:
-        """Install in ``session`` (a :class:`KernelSession`) before any notebook code."""
-        answer = session.evaluate(self.install_expression(), timeout=120)
-        if answer != repr(kernel_guard.INSTALLED):
-            raise RuntimeError(f"the grading guard did not install (it answered {answer!r})")
-
-    def check(self, session) -> list[str]:
-        """What changed since the guard was installed ([] when nothing did)."""
-        nonce = uuid.uuid4().hex[:16]
-        expression = f"__import__('sys').modules[{kernel_guard.REGISTRY + self.token!r}]"
-        answer = session.evaluate(f"{expression}.check({nonce!r})")
-        prefix = f"TPGUARD {nonce} "
-        try:
-            text = ast.literal_eval(answer) if answer else ""
-        except (ValueError, SyntaxError):
-            text = ""
-        if not isinstance(text, str) or not text.startswith(prefix):
-            return ["the integrity check did not answer (IPython or the guard was altered)"]
-        try:
-            problems = json.loads(text[len(prefix) :])
-        except ValueError:
-            return ["the integrity check gave an unreadable answer"]
-        return [str(p) for p in problems] if isinstance(problems, list) else [str(problems)]

@@ -1,25 +1,24 @@
-"""Kernel launcher: confine this process, then become an ipykernel (``python -m`` this module).
+"""Confinement steps, applied by a run's own processes to themselves (:mod:`.reference`).
 
-The grading kernelspec (:func:`tp_helpers.grading.sandbox.write_kernelspec`) starts this module
-instead of ``ipykernel_launcher``. When the kernel's environment holds ``TP_SANDBOX`` (a JSON
-policy written by :mod:`tp_helpers.grading.sandbox`), the policy is applied here, in the kernel's
-own process, before any notebook code exists in it:
+Each run of student code is forked from the reference state; before any student code exists in
+it, its supervisor and the run itself apply the policy written by :mod:`.engine` (from the
+decisions of :mod:`.sandbox`):
 
-1. resource limits (``setrlimit``): address-space data (memory), CPU seconds, processes, file size,
-   no core files;
-2. new namespaces: network (no interface but a downed loopback: no network at all), mounts (the
-   instructor's paths and the homes hidden under empty tmpfs, but for what the kernel needs; the
-   whole file system read-only but the scratch folder) and, for a grader that is not root, a
-   user namespace that makes those possible;
-3. for a root grader, the switch to a uid and gid of the kernel's own (no account, no group, no
-   capability), owning the scratch folder;
+1. new namespaces (:func:`enter_namespaces`): network (no interface but a downed loopback: no
+   network at all), mounts, IPC (no System V segment or queue of anyone else) and pid (the run's
+   processes die with it), inside a new user namespace when the grader is not root;
+2. mounts (:func:`arrange_mounts`): the instructor's paths and the homes hidden under empty
+   tmpfs but for what the run needs, ``/tmp``, ``/var/tmp`` and ``/dev/shm`` an empty tmpfs of
+   the run's own, the whole file system read-only but those and the scratch folder;
+3. resource limits (:func:`apply_limits`): data segment (memory), CPU seconds, processes, file
+   size, no core files;
+4. for a root grader, a uid and gid of the run's own (:func:`drop_privileges`).
 
-then ``exec`` replaces this process with ``ipykernel_launcher`` and the same arguments. Any step
-that fails stops the launch (exit status 70, the reason on stderr): a kernel never runs with less
-isolation than the grader announced. ``--probe`` tries each mechanism in a child process and
-prints what works here as JSON (the grader calls it once per class run).
+A step that fails stops the run before it runs anything: a run never has less isolation than
+the grader announced. ``python confine.py --probe FOLDER`` tries each mechanism in a child
+process and prints what works here as JSON (the grader calls it once per class run).
 
-This module imports only the standard library: it runs before the kernel exists.
+This module imports only the standard library.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ import json
 import os
 import sys
 
-POLICY_ENV = "TP_SANDBOX"
 #: uids (and gids) given to kernels by a root grader: PRIVATE_ID_BASE + the kernel's pid
 PRIVATE_ID_BASE = 1 << 30
 NOBODY = 65534
@@ -233,15 +231,6 @@ def drop_privileges(policy: dict, ident: int | None = None) -> None:
     raise SandboxFailed("the kernel could take root back after dropping it")
 
 
-def apply(policy: dict) -> None:
-    """Every step, in the order that makes each one possible."""
-    apply_limits(policy.get("limits", {}))
-    enter_namespaces(policy)
-    arrange_mounts(policy)
-    drop_privileges(policy)
-    os.umask(0o077)
-
-
 # -- probe ------------------------------------------------------------------------------------
 def _try_in_child(step) -> str:
     """Run ``step()`` in a forked child; '' when it worked, else the reason."""
@@ -269,7 +258,7 @@ def _try_in_child(step) -> str:
 
 
 def probe(scratch: str) -> dict:
-    """What this machine lets a kernel launcher do, each mechanism tried on its own."""
+    """What this machine lets a run do, each mechanism tried on its own."""
     root = os.getuid() == 0
     report: dict = {"root": root, "platform": sys.platform}
     if not sys.platform.startswith("linux"):
@@ -308,24 +297,11 @@ def probe(scratch: str) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ["--probe"]:
+    if argv[:1] == ["--probe"] and len(argv) == 2:
         print(json.dumps(probe(argv[1])))
         return
-    raw = os.environ.pop(POLICY_ENV, None)
-    if raw:
-        try:
-            apply(json.loads(raw))
-        except Exception as exc:  # the grader reads this from the kernel's log
-            print(f"tp-course sandbox: {type(exc).__name__}: {exc}", file=sys.stderr)
-            sys.stderr.flush()
-            os._exit(70)
-    if os.name != "posix":  # no exec that keeps the process: become the kernel in place
-        import runpy
-
-        sys.argv = ["ipykernel_launcher", *argv]
-        runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
-        return
-    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
+    print("usage: confine.py --probe FOLDER", file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":
