@@ -184,3 +184,27 @@ def test_an_exercise_cell_may_write_to_stderr(single):
     kernel = ScriptedKernel(single)
     outcome = grade_cell(kernel.job, single, regions(r01="return NOISY"), timeout=9)
     assert verdicts(outcome) == [("01", 1, True, "")] and outcome.executions == 2
+
+
+def test_a_hint_from_a_run_alone_is_never_its_own_message(shared):
+    """A run alone holds the cell-mates' solutions: its messages could carry them."""
+
+    def run(code, checks):
+        if "mean = LEAK" in code and "spread = mine" in code:  # the student's whole cell
+            return JobRun(CellRun(), [CellRun(error=("AssertionError", "got 9")), CellRun()])
+        if "mean = LEAK" in code:  # 02 alone, beside the solution's 03
+            return JobRun(CellRun(), [CellRun(error=("AssertionError", "got 9"))])
+        return JobRun(CellRun(), [CellRun(error=("AssertionError", "03: stolen text"))])
+
+    student = regions(r02="mean = LEAK", r03="spread = mine")
+    outcome = grade_cell(run, shared, student, timeout=9)
+    assert verdicts(outcome) == [
+        ("02", 0, False, "AssertionError: got 9"),  # the same words came from their own run
+        (
+            "03",
+            0,
+            False,
+            "AssertionError when graded on its own (the cell's other blocks replaced by the "
+            "solution's); the message is not shown, as that run held code you did not write",
+        ),
+    ]

@@ -417,7 +417,8 @@ def region_03(channel: Channel, loot: Loot) -> str:
 
 
 def probe_region_02(read: str) -> str:
-    """Region 02 that says, as its (wrong) mean, what ``read`` found in the run: ex02's hint."""
+    """Region 02 that is right exactly when ``read`` found the solution's region 03 in its run
+    (a verdict is all a run alone tells the student: its messages are not shown)."""
     return (
         "def _probe():\n"
         + _block("import os, re, sys")
@@ -447,7 +448,8 @@ def probe_region_02(read: str) -> str:
             return "probe: saw a range giving " + repr(ns.get("spread")) + " on [1, 2, 6]"
             """
         )
-        + "mean = _probe()\n"
+        + 'mean = sum(values) / len(values) if _probe().startswith("probe: saw a range giving 5")'
+        + " else -1.0\n"
     )
 
 
@@ -564,12 +566,20 @@ def test_thief_scores_exactly_what_its_blank_twin_scores(graded, name):
 
 def test_probes_read_the_solution_inside_the_run_of_region_02_alone(graded):
     """The reading side works in a sandboxed run (the code object at least, whatever the
-    engine clears); every probe's finding is in the failure message for the record."""
-    seen = {read: _hints(graded.results[f"probe-{read}"])["02"] for read in PROBES}
-    report = "\n".join(f"{read}: {hint}" for read, hint in seen.items())
-    for hint in seen.values():
-        assert "probe: saw" in hint, report  # the probe ran in the re-run, and reported
-    assert "probe: saw a range giving 5 on [1, 2, 6]" in seen["code"], report
+    engine clears): a probe's 02 passes exactly when it read the solution of 03 there."""
+    read = {name: _points(graded.results[f"probe-{name}"])["02"] == 2 for name in PROBES}
+    assert read["code"], read
+    assert not read["history"], read  # runs keep no input history
+
+
+def test_no_hint_carries_the_solution(graded):
+    """What a run alone read never reaches a student's feedback, in any spelling."""
+    solution = "max(values) - min(values)"
+    for result in graded.results.values():
+        for hint in _hints(result).values():
+            flat = hint.replace(" ", "")
+            for spelling in (solution, solution[::-1]):
+                assert spelling.replace(" ", "") not in flat, (result.student_id, hint)
 
 
 def test_nothing_kept_outside_a_run_survives_the_class_run(graded):

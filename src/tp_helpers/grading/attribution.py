@@ -10,12 +10,18 @@ it, :mod:`.engine`), so nothing one run does reaches the next one.
    that run is its verdict. When only one region differs from the solution and the first run
    checked it, the first run already was that run.
 
+A run alone holds the solution's code of the cell-mates, and what a student's code prints or
+raises there could carry it: the hint of an exercise that fails alone is therefore never taken
+from that run's messages, but from the first run (only the student's own code) or, failing
+that, a fixed sentence. Time-outs and dead processes are the grader's words: they are shown.
+
 The runs are reached through ``run(cell_code, check_codes) -> JobRun`` only, so this logic is
 testable without processes.
 """
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +31,11 @@ from .result import ExerciseResult
 from .source import ExerciseCell, Region, normalised, substitute
 
 _HINT_CHARS = 1000
+#: exception names a hint may show after a run alone (a student's own class name could carry
+#: anything): Python's, and the checks' own
+_KNOWN_ERRORS = frozenset(
+    name for name in dir(builtins) if isinstance(getattr(builtins, name), type)
+) | {"CheckFailed"}
 _WARNING_RE = re.compile(r"(\w+(?:Warning|Error)\b.*)")
 
 
@@ -79,12 +90,32 @@ def grade_cell(
             verdict = hint_of.verdict(first.cell, first_checks.get(rid))
         else:
             alone = counter(substitute(cell.source, {rid: mine[rid]}), [check.source])
-            verdict = hint_of.verdict(alone.cell, alone.checks[0] if alone.checks else None)
+            check_run = alone.checks[0] if alone.checks else None
+            verdict = hint_of.verdict(alone.cell, check_run)
+            if not verdict[0] and _student_words(alone.cell, check_run):
+                own = _own_hints(hint_of, first.cell, first_checks.get(rid))
+                verdict = (False, hint_of.alone(verdict[1], alone.cell, check_run, own, mine[rid]))
         passed, hint = verdict
         results.append(
             ExerciseResult(rid, check.points if passed else 0.0, check.points, passed, hint)
         )
     return CellOutcome(results, counter.executions, counter.runs)
+
+
+def _own_hints(hints: _Hints, cell_run: CellRun, check_run: CellRun | None) -> set[str]:
+    """The hints the first run (the student's own code only) gives for one exercise."""
+    found = set()
+    if cell_run.raised:
+        found.add(hints.cell(cell_run))
+    elif check_run is not None and not check_run.passed:
+        found.add(hints.check(check_run))
+    return found
+
+
+def _student_words(cell_run: CellRun, check_run: CellRun | None) -> bool:
+    """Whether the verdict's hint would quote what the run printed or raised."""
+    ended = cell_run if cell_run.raised else check_run
+    return ended is not None and not (ended.timed_out or ended.died)
 
 
 class _Counter:
@@ -113,6 +144,31 @@ class _Hints:
         if check_run.passed:
             return True, ""
         return False, self.check(check_run)
+
+    def alone(
+        self,
+        hint: str,
+        cell_run: CellRun,
+        check_run: CellRun | None,
+        own: set[str],
+        region: Region,
+    ) -> str:
+        """The hint of an exercise that failed in its run alone, when it is safe to show: the
+        same words came out of the student's own run, or the message is written in the
+        student's own block (a stub's ``raise NotImplementedError("…")``). Otherwise only the
+        exception's name, when Python or the checks define it."""
+        if hint in own:
+            return hint
+        ended = cell_run if cell_run.raised else check_run
+        ename, evalue = ended.error or ("", "")
+        if evalue and evalue in "\n".join(region.lines):
+            return hint
+        where = "the exercise cell raised " if cell_run.raised else ""
+        name = ename if ename in _KNOWN_ERRORS else "an exception"
+        return (
+            f"{where}{name} when graded on its own (the cell's other blocks replaced by the "
+            "solution's); the message is not shown, as that run held code you did not write"
+        )
 
     def cell(self, run: CellRun) -> str:
         if run.timed_out:
