@@ -133,26 +133,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--out", required=True, help="output folder (resumable: re-run to go on)")
     grade.add_argument("--source", help="solution notebook (default: the only one in solutions/)")
-    grade.add_argument("--jobs", type=int, default=1, help="students graded in parallel")
+    grade.add_argument(
+        "--jobs", type=int, default=1, help="runs of student code at once (default: 1)"
+    )
     grade.add_argument("--shard", help="grade only slice I of N (I/N) of the sorted students")
     grade.add_argument(
-        "--timeout", type=float, default=300, help="seconds allowed per cell (default: 300)"
+        "--timeout",
+        type=float,
+        default=300,
+        help="seconds allowed per cell or check (default: 300)",
     )
     grade.add_argument(
-        "--notebook-timeout", type=float, help="seconds allowed per student (default: no limit)"
+        "--notebook-timeout",
+        type=float,
+        help="seconds of runs allowed per student (default: no limit)",
     )
     grade.add_argument("--assignment", help="assignment folder in an nbgrader submitted/ tree")
     grade.add_argument(
-        "--memory", type=float, default=4, help="GiB of memory per kernel (default: 4; 0: none)"
+        "--memory",
+        type=float,
+        default=4,
+        help="GiB of memory per run, on top of the reference state (default: 4; 0: none)",
     )
     grade.add_argument(
-        "--cpu-time", type=float, default=3600, help="CPU seconds per kernel (default: 3600)"
+        "--cpu-time", type=float, default=3600, help="CPU seconds per run (default: 3600)"
     )
     grade.add_argument(
         "--no-sandbox",
         dest="sandbox",
         action="store_false",
-        help="run kernels without namespaces or a private user (limits still apply)",
+        help="runs without namespaces or a private user (limits still apply)",
     )
     grade.set_defaults(func=_cmd_grade)
 

@@ -179,7 +179,12 @@ def grade_class(
     (:class:`GradingInterrupted`, after saving what was graded).
     """
     if jobs < 1:
-        raise GradingError(f"--jobs {jobs}: give at least 1 worker process.")
+        raise GradingError(f"--jobs {jobs}: give at least 1 run at a time.")
+    if not hasattr(os, "fork"):
+        raise GradingError(
+            "grading forks every run from a reference process, and this system has no fork "
+            "(Windows): grade in WSL or a Linux machine, or with plain nbgrader (README)."
+        )
     if timeout <= 0:
         raise GradingError(f"--timeout {timeout:g}: give a positive number of seconds per cell.")
     source = read_source(Path(source_path))

@@ -168,8 +168,12 @@ class ForkEngine:
             policy.update(ipc=namespaces, pid=namespaces, private={})
             if namespaces:
                 shared = [scratch, *self._shared_paths()]
+                tops = list(PRIVATE_TMP)
+                run_root = settings.run_root.resolve()
+                if not any(Path(top) in run_root.parents for top in tops):
+                    tops.append(str(run_root))  # the snapshots' sockets, other runs: covered
                 policy["private"] = {
-                    top: [str(p) for p in shared if Path(top) in p.parents] for top in PRIVATE_TMP
+                    top: [str(p) for p in shared if Path(top) in p.parents] for top in tops
                 }
         return {
             "codes": list(codes),

@@ -132,7 +132,11 @@ class Isolation:
             if not self.network:
                 absent.append("the network is reachable")
             if not self.mounts:
-                absent.append("the run can read and write whatever the grader's user can")
+                absent.append(
+                    "the run can read and write whatever the grader's user can, /tmp and "
+                    "/dev/shm are shared by all runs, and what a run leaves running may survive "
+                    "it"
+                )
             why = "; ".join(self.missing) or "not Linux"
             line = (
                 f"WARNING {line}; NOT enforced: {', '.join(absent)} ({why}). Grade as root or "
