@@ -104,3 +104,23 @@ def hidden_test_lines(nb) -> list[str]:
             elif inside and line.strip():
                 lines.append(line.strip())
     return lines
+
+
+def make_lab(path: Path, cells: list[tuple]) -> nbformat.NotebookNode:
+    """A source notebook from ``(kind, source[, grade_id[, points]])`` tuples, ``kind`` one of
+    'given', 'exercise' (a cell with regions) and 'check' (graded, locked)."""
+    nb = nbformat.v4.new_notebook()
+    for kind, source, *rest in cells:
+        grade_id = rest[0] if rest else None
+        meta = {}
+        if kind != "given":
+            meta = {"grade": kind == "check", "solution": kind == "exercise", "schema_version": 3}
+            meta.update(grade_id=grade_id, locked=kind == "check")
+            if kind == "check":
+                meta["points"] = rest[1] if len(rest) > 1 else 1
+        cell = nbformat.v4.new_code_cell(source)
+        if meta:
+            cell.metadata["nbgrader"] = meta
+        nb.cells.append(cell)
+    nbformat.write(nb, path)
+    return nb

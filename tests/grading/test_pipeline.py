@@ -10,7 +10,7 @@ import dataclasses
 
 import pytest
 
-from tp_helpers.grading import PIPELINE, grade_submission
+from tp_helpers.grading import PIPELINE, grade_batch, grade_submission
 from tp_helpers.grading.submission import Submission
 
 from . import students as S
@@ -188,3 +188,54 @@ def test_a_whole_notebook_limit_gives_status_timeout(tmp_path, tiny_source, sett
         result.reason == "the notebook took more than 0 s; stopped before the cell of exercise 01"
     )
     assert hints(result)["01"] == f"not graded: {result.reason}"
+
+
+def _helper_lab(path):
+    """Two exercises in two cells; the solution of 02 uses a helper defined by 01."""
+    return S.make_lab(
+        path,
+        [
+            (
+                "exercise",
+                "# --- START CODE HERE (01)\n### BEGIN SOLUTION\ndef plus_one(x):\n"
+                "    return x + 1\n\nfirst = plus_one(1)\n### END SOLUTION\n# --- END CODE HERE",
+                "ex01",
+            ),
+            ("check", 'assert first == 2, "Exercise 01: first should be 2"', "ex01_check"),
+            (
+                "exercise",
+                "# --- START CODE HERE (02)\n### BEGIN SOLUTION\nsecond = plus_one(first)\n"
+                "### END SOLUTION\n# --- END CODE HERE",
+                "ex02",
+            ),
+            ("check", 'assert second == 3, "Exercise 02: second should be 3"', "ex02_check"),
+        ],
+    )
+
+
+def test_names_defined_by_earlier_blocks_exist_in_later_runs(tmp_path, settings):
+    """An honest student relying on their own helper (and import) of an earlier block keeps
+    their points; a name the reference already has is not replaced by theirs (no cascade)."""
+    from tp_helpers.grading import read_source
+
+    source_nb = _helper_lab(tmp_path / "lab.ipynb")
+    source = read_source(tmp_path / "lab.ipynb")
+    stub = S.student_copy(source_nb)
+    own = S.with_region(
+        stub, "01", "import math as m\ndef inc(x):\n    return x + 1\n\nfirst = inc(1)"
+    )
+    own = S.with_region(own, "02", "second = inc(first) * m.floor(1.5)")
+    broken_helper = S.with_region(stub, "01", "def plus_one(x):\n    return x - 1\n\nfirst = 2")
+    broken_helper = S.with_region(broken_helper, "02", "second = plus_one(first)  # mine")
+    results = grade_batch(
+        [
+            Submission("own", S.write(own, tmp_path / "own.ipynb")),
+            Submission("shadow", S.write(broken_helper, tmp_path / "shadow.ipynb")),
+        ],
+        source,
+        settings,
+    )
+    assert [(r.student_id, points(r)) for r in results] == [
+        ("own", {"01": 1, "02": 1}),
+        ("shadow", {"01": 1, "02": 1}),  # 02 runs with the reference's plus_one
+    ]
