@@ -5,12 +5,13 @@ and its ``# --- START CODE HERE (NN)`` markers. Modules, in the order a submissi
 
 * :mod:`.source` parses the source (solution) notebook into a plan;
 * :mod:`.submission` finds and reads the students' notebooks and their regions;
-* :mod:`.pipeline` grades one submission (read → inspect → restore → execute → score), with
-  :mod:`.attribution` grading each exercise cell and :mod:`.execute` running the kernel;
-* :mod:`.tamper` finds edited, deleted or duplicated locked cells and asks the kernel's guard
-  (:mod:`.kernel_guard`, run inside the kernel) whether the checks were patched at run time;
-* :mod:`.sandbox` decides how kernels are confined (limits, no network, the instructor's files
-  out of reach, a uid of their own), applied in each kernel's process by :mod:`.sandbox_kernel`;
+* :mod:`.pipeline` grades a batch of submissions (read → inspect → restore → execute → score),
+  with :mod:`.attribution` deciding the runs of each exercise cell;
+* :mod:`.engine` (the grader's side) and :mod:`.reference` (the processes): the source runs
+  once in a reference process, every run of student code is a process forked from the snapshot
+  before its cell, confined by :mod:`.confine` as :mod:`.sandbox` decided, and thrown away;
+* :mod:`.tamper` finds edited, deleted or duplicated locked cells; :mod:`.kernel_guard`, inside
+  each run, tells whether the checks were patched at run time;
 * :mod:`.report` renders grades.csv, feedback pages and the class summary;
 * :mod:`.classrun` grades a whole class (progress bar, ``--jobs``, ``--shard``, resume, merge).
 """
