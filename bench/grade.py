@@ -5,7 +5,7 @@
 A class of TP7 submissions (the solution, the untouched student notebook, notebooks with one
 mistake, with two or three mistakes, and half-done ones: every kind but the solution pays for
 the re-runs of attribution) is graded three ways on this machine, one after the other, and the
-peak memory (PSS, summed over the grader and every process under it, sampled every 0.25 s) of
+peak memory (PSS, summed over the grader and every process under it, sampled every second) of
 each is printed:
 
 * `tp-course grade --jobs 1`: wall time of the class run, and per submission the median wall and
@@ -114,7 +114,7 @@ class PeakPss:
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
-            time.sleep(0.25)
+            time.sleep(1.0)
 
     def stop(self) -> float:
         self.running = False

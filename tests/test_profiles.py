@@ -101,3 +101,39 @@ def test_tp_seed_replaces_the_seed(monkeypatch):
     monkeypatch.setenv("TP_SEED", "seven")
     with pytest.raises(ProfileError, match="TP_SEED='seven' is not an integer"):
         get_profile("full")
+
+
+#: (name, compute capability) of GPUs students meet, and the precision each must train in
+GPUS = [
+    ("Tesla V100-SXM2-16GB", (7, 0), "fp16"),
+    ("Tesla T4", (7, 5), "fp16"),  # Colab's free GPU: bf16 only emulated
+    ("NVIDIA A100-SXM4-40GB", (8, 0), "bf16"),
+    ("NVIDIA L4", (8, 9), "bf16"),
+    ("NVIDIA H100 80GB HBM3", (9, 0), "bf16"),
+]
+
+
+@pytest.mark.parametrize(("name", "capability", "precision"), GPUS)
+def test_precision_follows_the_compute_capability(monkeypatch, name, capability, precision):
+    import torch
+
+    def bf16_supported(including_emulation=True):  # torch's rule: emulation passes on any GPU
+        return including_emulation or capability >= (8, 0)
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: capability)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *a: name)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", bf16_supported)
+    profile = get_profile("full")
+    assert (profile.device, profile.precision) == ("cuda", precision)
+    assert profile.bf16 == (precision == "bf16") and profile.fp16 == (precision == "fp16")
+    assert f"device=cuda:{name} precision={precision} " in str(profile)
+
+
+def test_no_cuda_is_cpu_in_fp32(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    profile = get_profile("full")
+    assert (profile.device, profile.precision, profile.gpu) == ("cpu", "fp32", "")
+    assert "device=cpu precision=fp32 " in str(profile)

@@ -48,6 +48,7 @@ class Profile:
     max_steps: int = field(default=-1, metadata={"help": "cap on optimiser steps (-1: none)"})
     offline: bool = field(default=False, metadata={"help": "never contact the Hugging Face Hub"})
     device: str = field(default="cpu", metadata={"help": "'cuda' or 'cpu', detected"})
+    gpu: str = field(default="", metadata={"help": "the GPU's name on CUDA ('' on a CPU)"})
     precision: str = field(default="fp32", metadata={"help": "'bf16', 'fp16' or 'fp32'"})
     seed: int = field(default=42, metadata={"help": "seed for every random generator"})
     compare_untrained: bool = field(
@@ -73,7 +74,8 @@ class Profile:
     def summary(self) -> str:
         """The one line printed at the top of the notebook."""
         return (
-            f"profile={self.name} device={self.device} precision={self.precision} "
+            f"profile={self.name} device={self.device}{':' + self.gpu if self.gpu else ''} "
+            f"precision={self.precision} "
             f"model={self.model_name} data={os.path.basename(self.dataset.rstrip('/'))} "
             f"splits={self.train_split},{self.validation_split} "
             f"max_length={self.max_length} doc_stride={self.doc_stride} "
@@ -152,13 +154,20 @@ def default_profile_name(environ: os._Environ | dict | None = None) -> str:
     return "full"
 
 
-def detect_device() -> tuple[str, str]:
-    """Return ``(device, precision)``: CUDA with bf16/fp16 when available, else CPU fp32."""
+def detect_device() -> tuple[str, str, str]:
+    """Return ``(device, precision, gpu name)``: CUDA in bf16 where the GPU computes in bf16
+    (compute capability 8.0 and up: A100, L4, H100), in fp16 on older GPUs (T4, V100), else CPU
+    in fp32.
+
+    ``torch.cuda.is_bf16_supported()`` alone says yes on any GPU that can *store* bf16 (its
+    ``including_emulation`` defaults to true): on Colab's T4 that would mean slow emulated bf16."""
     import torch
 
-    if torch.cuda.is_available():
-        return "cuda", "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    return "cpu", "fp32"
+    if not torch.cuda.is_available():
+        return "cpu", "fp32", ""
+    major, _ = torch.cuda.get_device_capability()
+    native = major >= 8 and torch.cuda.is_bf16_supported(including_emulation=False)
+    return "cuda", "bf16" if native else "fp16", torch.cuda.get_device_name()
 
 
 def check_profile_name(name: str) -> str:
@@ -185,8 +194,8 @@ def get_profile(name: str | None = None) -> Profile:
         for var in OFFLINE_ENV_VARS:
             os.environ[var] = "1"
     profile = PROFILES[name]()
-    device, precision = detect_device()
-    changes: dict = {"device": device, "precision": precision}
+    device, precision, gpu = detect_device()
+    changes: dict = {"device": device, "precision": precision, "gpu": gpu}
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         changes["max_steps"] = AUTOGRADE_MAX_STEPS
         changes["compare_untrained"] = False

@@ -598,6 +598,7 @@ import nbformat
 from IPython.core.interactiveshell import InteractiveShell
 from tp_helpers.grading.attribution import JobRun, grade_cell
 from tp_helpers.grading.execute import CellRun
+from tp_helpers.grading.reference import call_in_child
 from tp_helpers.grading.source import ExerciseCell, read_source, substitute
 from tp_helpers.grading.submission import student_regions
 
@@ -627,26 +628,15 @@ def execute(shell, codes):
     return records
 
 def forked(function):
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
+    def quiet():
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 1), os.dup2(null, 2)
         try:
-            data = json.dumps(function()).encode()
+            return function()
         except BaseException as exc:
-            data = json.dumps({"crash": repr(exc)}).encode()
-        while data:
-            data = data[os.write(write, data):]
-        os._exit(0)
-    os.close(write)
-    chunks = []
-    while chunk := os.read(read, 1 << 16):
-        chunks.append(chunk)
-    os.close(read)
-    os.waitpid(pid, 0)
-    return json.loads(b"".join(chunks))
+            return {"crash": repr(exc)}
+
+    return call_in_child(quiet)
 
 def job(records, checks):
     runs = [CellRun(error=tuple(r) if r else None) for r in records]

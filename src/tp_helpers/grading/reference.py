@@ -125,6 +125,33 @@ def describe_error(result) -> list[str] | None:
     return [type(error).__name__, message[:KEEP_CHARS]]
 
 
+def call_in_child(function):
+    """``function()`` in a forked child (what it changes stays there); its JSON result here,
+    None when it gave none."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            data = json.dumps(function()).encode()
+        except BaseException:  # noqa: BLE001 - the parent gets None
+            data = b"null"
+        with contextlib.suppress(OSError):
+            while data:
+                data = data[os.write(write, data) :]
+        os._exit(0)
+    os.close(write)
+    chunks = []
+    while chunk := os.read(read, 1 << 16):
+        chunks.append(chunk)
+    os.close(read)
+    os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks) or b"null")
+    except ValueError:
+        return None
+
+
 def single_threaded() -> tuple[bool, str]:
     """Whether this process has one thread (what ``fork`` needs), and the threads' names."""
     try:
@@ -208,28 +235,16 @@ class Reference:
         A dry run of the cell in a throwaway child tells which modules it imports (loading
         a model imports its classes: seconds, paid once here instead of once per run). Only
         modules are added to the state, never a name of the notebook."""
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read)
+
+        def imported() -> list[str]:
             before = set(sys.modules)
             with contextlib.suppress(BaseException):
                 for code in codes:
                     self.shell.run_cell(code, store_history=False)
-            data = json.dumps(sorted(set(sys.modules) - before)).encode()
-            with contextlib.suppress(OSError):
-                while data:
-                    data = data[os.write(write, data) :]
-            os._exit(0)
-        os.close(write)
-        chunks = []
-        while chunk := os.read(read, 1 << 16):
-            chunks.append(chunk)
-        os.close(read)
-        os.waitpid(pid, 0)
-        try:
-            names = json.loads(b"".join(chunks) or b"[]")
-        except ValueError:
+            return sorted(set(sys.modules) - before)
+
+        names = call_in_child(imported)
+        if not isinstance(names, list):
             return
         import importlib
 
