@@ -34,9 +34,11 @@ class Runs:
         self.reference = ReferenceProcess(source, settings)
         events: queue.Queue = queue.Queue()
         self.reference.start(events)
-        while True:
+        while True:  # the reference's turns are ours to give: up to its first snapshot
             event = events.get(timeout=60)[1]
-            assert event.get("event") in ("snapshot", "note"), event
+            assert event.get("event") in ("want", "stepped", "snapshot", "note"), event
+            if event["event"] == "want":
+                self.reference.go(event["step"])
             if event["event"] == "snapshot":
                 self.socket = event["socket"]
                 break

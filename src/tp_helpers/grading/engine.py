@@ -54,6 +54,8 @@ class ForkEngine:
         self.source = source
         self.settings = settings
         self.withheld = sorted(set(source.hidden_lines) | _solution_lines(source))
+        #: ``--jobs`` processes at work at once: the runs, and the reference's steps
+        self.slots = threading.Semaphore(max(1, settings.jobs))
 
     # -- the walk --------------------------------------------------------------------------------
     def execute(self, contexts: list, finished: Callable[[object], None]) -> None:
@@ -94,6 +96,12 @@ class ForkEngine:
 
     def _event(self, event, ref, contexts, pool, done, outstanding, sockets) -> None:
         kind = event.get("event")
+        if kind == "want":  # the reference's next step, when a slot is free
+            threading.Thread(target=self._turn, args=(ref, event["step"]), daemon=True).start()
+            return
+        if kind == "stepped":
+            self.slots.release()
+            return
         if kind == "error":
             raise EngineError(
                 f"the reference run of the source failed: {event.get('text')}{ref.log_tail()}"
@@ -113,6 +121,10 @@ class ForkEngine:
         outstanding[index] = len(contexts)
         for ctx in contexts:
             pool.submit(self._grade_cell_safely, ctx, index, step, event["socket"], done)
+
+    def _turn(self, ref: ReferenceProcess, step: int) -> None:
+        self.slots.acquire()
+        ref.go(step)
 
     def _grade_cell_safely(self, ctx, index, step, path, done) -> None:
         try:
@@ -204,7 +216,8 @@ class _StudentRuns:
         scratch = settings.run_root / "runs" / f"r-{uuid.uuid4().hex[:12]}"
         request = self.engine.request(codes, self.replay, scratch)
         backstop = settings.timeout * (len(codes) + 1) + 120
-        reply = _send(self.path, request, backstop)
+        with self.engine.slots:
+            reply = _send(self.path, request, backstop)
         if "failure" in reply:
             raise EngineError(
                 f"a run of {_where(self.step)} failed on the grader's side: {reply['failure']}"
@@ -273,6 +286,7 @@ class ReferenceProcess:
         self.log = settings.run_root / "reference.log"
         self.process: subprocess.Popen | None = None
         self.lifeline: int | None = None
+        self._stdin_lock = threading.Lock()
 
     def start(self, events: queue.Queue) -> None:
         settings = self.settings
@@ -338,11 +352,18 @@ class ReferenceProcess:
         events.put(("event", {"event": "exited"}))
 
     def release(self, step: int) -> None:
-        try:
-            self.process.stdin.write(json.dumps({"release": step}) + "\n")
-            self.process.stdin.flush()
-        except (OSError, ValueError):
-            pass
+        self._tell({"release": step})
+
+    def go(self, step: int) -> None:
+        self._tell({"go": step})
+
+    def _tell(self, message: dict) -> None:
+        with self._stdin_lock:  # two threads may speak: the engine's and a turn's
+            try:
+                self.process.stdin.write(json.dumps(message) + "\n")
+                self.process.stdin.flush()
+            except (OSError, ValueError):
+                pass
 
     def log_tail(self) -> str:
         try:

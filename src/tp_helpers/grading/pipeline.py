@@ -38,7 +38,7 @@ class GradingSettings:
     notebook_timeout: float | None = None  # seconds of runs per student (status 'timeout')
     jobs: int = 1  # runs at once
     sandbox: SandboxSettings | None = None  # None: runs are not confined (tests only)
-    lookahead: int = 3  # snapshots alive at once (memory: each is a copy-on-write fork)
+    lookahead: int = 8  # snapshots alive at once (memory: each is a copy-on-write fork)
 
 
 @dataclass

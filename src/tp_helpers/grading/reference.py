@@ -24,8 +24,10 @@ forked child); it checks ``/proc/self/task`` before each fork. Before forking, t
 input history and ``linecache`` are cleared, so a snapshot holds no source text of the cells.
 
 Protocol: the grader writes the JSON config (steps, policy, lookahead); the reference writes
-events, one JSON object per line, on the descriptor it got as stdout (``snapshot``, ``note``,
-``done``, ``error``) and reads ``release`` lines on stdin. A job is one JSON line sent to a
+events, one JSON object per line, on the descriptor it got as stdout (``want`` before a step,
+``stepped`` after it, ``snapshot``, ``note``, ``done``, ``error``) and reads ``go`` (run the
+step: the grader counts the reference among its ``--jobs`` processes) and ``release`` (a
+snapshot ended) lines on stdin. A job is one JSON line sent to a
 snapshot's socket; the reply is one JSON line. The run reports to its supervisor through a pipe
 in length-prefixed JSON records; the supervisor trusts none of it beyond the shape, and the
 grader uses it only for the exercises of that run.
@@ -194,6 +196,7 @@ class Reference:
         self.events = events
         self.lifeline = config["lifeline_fd"]
         self.alive: list[int] = []  # step indexes of the snapshots not yet released
+        self.turn: int | None = None  # the step the grader last let us run
         self.shell = make_shell()
         self.guard = None
 
@@ -217,24 +220,29 @@ class Reference:
         for index, step in enumerate(self.config["steps"]):
             if step["kind"] == "exercise":
                 self.wait_for_room()
-                self.preimport([step["code"], *step.get("checks", [])])
-                self.snapshot(index)
-            for position, code in enumerate([step["code"], *step.get("checks", [])]):
-                result = self.shell.run_cell(code, store_history=False)
-                error = describe_error(result)
-                sys.stdout.flush()
-                sys.stderr.flush()
-                if error:
-                    what = "code" if position == 0 else f"check {position}"
-                    self.emit(event="note", step=index, text=f"{what} raised {': '.join(error)}")
+            self.wait_for_turn(index)
+            if step["kind"] == "exercise":
+                self.snapshot(index, [step["code"]])
+            self.run_step(index, step)
+            self.emit(event="stepped", step=index)
         self.emit(event="done")
 
+    def run_step(self, index: int, step: dict) -> None:
+        for position, code in enumerate([step["code"], *step.get("checks", [])]):
+            result = self.shell.run_cell(code, store_history=False)
+            error = describe_error(result)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            if error:
+                what = "code" if position == 0 else f"check {position}"
+                self.emit(event="note", step=index, text=f"{what} raised {': '.join(error)}")
+
     def preimport(self, codes: list[str]) -> None:
-        """Import, here, the modules the solution of the next cell imports.
+        """Import, here (in a snapshot), the modules the solution of its cell imports.
 
         A dry run of the cell in a throwaway child tells which modules it imports (loading
-        a model imports its classes: seconds, paid once here instead of once per run). Only
-        modules are added to the state, never a name of the notebook."""
+        a model imports its classes: seconds, paid once per snapshot instead of once per run).
+        Only modules are added to the state, never a name of the notebook."""
 
         def imported() -> list[str]:
             before = set(sys.modules)
@@ -257,26 +265,40 @@ class Reference:
     def wait_for_room(self) -> None:
         """At most ``lookahead`` snapshots alive: wait for the grader to release one."""
         while len(self.alive) >= self.config["lookahead"]:
-            line = sys.stdin.readline()
-            if not line:
-                raise SystemExit(0)  # the grader is gone
-            released = json.loads(line).get("release")
-            if released in self.alive:
-                self.alive.remove(released)
-            self.reap()
+            self.read_control()
+
+    def wait_for_turn(self, index: int) -> None:
+        """``--jobs`` counts the reference as one of the processes at work: ask for a turn."""
+        self.emit(event="want", step=index)
+        self.turn = None
+        while self.turn != index:
+            self.read_control()
+
+    def read_control(self) -> None:
+        """One line from the grader: a snapshot released, or our turn to run a step."""
+        line = sys.stdin.readline()
+        if not line:
+            raise SystemExit(0)  # the grader is gone
+        message = json.loads(line)
+        if message.get("release") in self.alive:
+            self.alive.remove(message["release"])
+        if "go" in message:
+            self.turn = message["go"]
+        self.reap()
 
     def reap(self) -> None:
         with contextlib.suppress(ChildProcessError):
             while os.waitpid(-1, os.WNOHANG)[0] > 0:
                 pass
 
-    def snapshot(self, index: int) -> None:
+    def snapshot(self, index: int, codes: list[str]) -> None:
+        """Fork the snapshot of the state before step ``index``; it prepares itself (imports
+        what ``codes`` import, the guard's baseline) while the reference goes on."""
         path = os.path.join(self.config["socket_dir"], f"{index}.sock")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(path)
         listener.listen(64)
         forget_sources(self.shell)
-        self.install_guard()
         sys.stdout.flush()
         sys.stderr.flush()
         alone, threads = single_threaded()
@@ -286,7 +308,14 @@ class Reference:
         pid = os.fork()
         if pid == 0:
             try:
-                Snapshot(self, listener).serve()
+                snapshot = Snapshot(self, listener)
+                self.preimport(codes)
+                self.install_guard()  # after the imports: a run's changes only are tampering
+                gc.freeze()
+                alone, threads = single_threaded()
+                if not alone:
+                    raise RuntimeError(f"cannot fork the snapshot safely: it runs {threads}")
+                snapshot.serve()
             finally:
                 os._exit(0)
         listener.close()
