@@ -141,10 +141,14 @@ def test_each_patch_is_reported(guarded):
         assert any(p.startswith(problem) for p in found), (code, found)
 
 
-def test_a_name_learnt_then_rebound_is_reported_and_ends_the_run(guarded):
+def test_a_name_learnt_then_rebound_is_reported(guarded):
+    """The guard looks after the first execution (the student's cell) and the last (the last
+    check): a change in between is seen at the end."""
     imported = "from tp_helpers.checks import tp7_qa as checks"
-    reply = guarded.reply([imported, "checks = object()", "print('never runs')"])
-    assert problems(reply) == [[], ["the notebook name 'checks' was rebound"]]
+    reply = guarded.reply([imported, "checks = object()", "print('a check')"])
+    assert problems(reply) == [[], [], ["the notebook name 'checks' was rebound"]]
+    reply = guarded.reply(["import builtins\nbuiltins.divmod = None", "print('never runs')"])
+    assert problems(reply) == [["builtins.divmod was replaced"]]  # found after the cell: ends
 
 
 def test_a_patch_does_not_outlive_its_run(guarded):

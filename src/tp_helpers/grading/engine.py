@@ -55,7 +55,7 @@ class ForkEngine:
         self.settings = settings
         self.withheld = sorted(set(source.hidden_lines) | _solution_lines(source))
         #: ``--jobs`` processes at work at once: the runs, and the reference's steps
-        self.slots = threading.Semaphore(max(1, settings.jobs))
+        self.slots = Slots(max(1, settings.jobs))
 
     # -- the walk --------------------------------------------------------------------------------
     def execute(self, contexts: list, finished: Callable[[object], None]) -> None:
@@ -123,7 +123,7 @@ class ForkEngine:
             pool.submit(self._grade_cell_safely, ctx, index, step, event["socket"], done)
 
     def _turn(self, ref: ReferenceProcess, step: int) -> None:
-        self.slots.acquire()
+        self.slots.acquire(first=True)  # the reference's progress is what the runs wait for
         ref.go(step)
 
     def _grade_cell_safely(self, ctx, index, step, path, done) -> None:
@@ -202,6 +202,38 @@ class ForkEngine:
         if box is not None:
             paths += [Path(value) for key, value in box.env if key == "TP_DATA_DIR"]
         return [path.resolve() for path in paths]
+
+
+class Slots:
+    """``n`` processes at work at once; those asking ``first`` get the next free slot before
+    any other waiter (a semaphore with one level of priority)."""
+
+    def __init__(self, n: int) -> None:
+        self.free = n
+        self.first_waiting = 0
+        self.condition = threading.Condition()
+
+    def acquire(self, first: bool = False) -> None:
+        with self.condition:
+            self.first_waiting += first
+            try:
+                while self.free == 0 or (not first and self.first_waiting):
+                    self.condition.wait()
+                self.free -= 1
+            finally:
+                self.first_waiting -= first
+
+    def release(self) -> None:
+        with self.condition:
+            self.free += 1
+            self.condition.notify_all()
+
+    def __enter__(self) -> Slots:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
 
 
 class _StudentRuns:

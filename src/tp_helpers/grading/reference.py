@@ -11,12 +11,14 @@ its result pipe, then the student's code and the checks. The supervisor enforces
 relays what the run reported, kills the run and everything it started, deletes its scratch
 folder and exits. Nothing a run does is seen by another run or by the reference.
 
-Processes, from the grader down (each line forks the next)::
+Processes, from the grader down (each forks the next)::
 
-    grader ── reference (walks the source) ── snapshot k ── supervisor ── [init] ── run
+    grader ── reference (walks the source) ── snapshot k ── supervisor ── run
+                                                                      └── [init]
 
-``[init]`` is pid 1 of the run's own pid namespace where namespaces are allowed: when the run
-ends, the kernel kills whatever it left running. Given cells run only in the reference.
+``[init]`` is pid 1 of the run's own pid namespace where namespaces are allowed (a ``sleep``
+spawned by the supervisor, the run forked just after it): when the supervisor kills it, the
+kernel kills every process the run left. Given cells run only in the reference.
 
 Fork safety: the reference is single-threaded when it forks (IPython's history thread and
 tqdm's monitor thread are off, torch uses one thread: GNU libgomp cannot rebuild its pool in a
@@ -396,9 +398,12 @@ class Supervisor:
         started = time.monotonic()
         os.makedirs(os.path.join(self.scratch, "tmp"), mode=0o700, exist_ok=True)
         ident = confine.PRIVATE_ID_BASE + os.getpid()  # unique: our pid in the grader's view
+        self.init = None
         try:
             confine.enter_namespaces(self.policy)
             confine.arrange_mounts(self.policy)
+            if self.policy.get("pid"):
+                self.init = self._spawn_init()
             confined = time.monotonic()
             read, write = os.pipe()
             pid = os.fork()
@@ -409,6 +414,10 @@ class Supervisor:
             reply = self._watch(read, pid)
             watched = time.monotonic()
         finally:
+            if self.init is not None:  # pid 1 of the run's namespace: everything left goes
+                with contextlib.suppress(OSError):
+                    os.kill(self.init, signal.SIGKILL)
+                    os.waitpid(self.init, 0)
             shutil.rmtree(self.scratch, ignore_errors=True)
         ended = time.monotonic()
         reply["seconds"] = round(ended - started, 3)
@@ -419,37 +428,28 @@ class Supervisor:
         }
         return reply
 
+    def _spawn_init(self) -> int:
+        """pid 1 of the run's pid namespace: ``sleep`` spawned (no copy of this big process),
+        for at most the run's longest possible time. When it is killed, every process of the
+        namespace is killed with it."""
+        codes = len(self.request["codes"]) + 2
+        seconds = int(float(self.request["timeout"]) * codes + 60)
+        sleep = shutil.which("sleep") or "/bin/sleep"
+        return os.posix_spawn(sleep, [sleep, str(seconds)], {})
+
     # the child side ---------------------------------------------------------------------------
     def _child(self, write: int, ident: int) -> None:
         try:
             _parent_death_signal(signal.SIGKILL)
-            if self.policy.get("pid"):
-                self._init(write, ident)
-            else:
+            if self.init is None:
                 os.setsid()  # one process group to kill
-                Run(self.reference, self.request, write, ident).execute()
+            elif self.policy.get("mounts"):  # a /proc of the run's own pid namespace
+                with contextlib.suppress(confine.SandboxFailed):
+                    flags = confine.MS_NOSUID | confine.MS_NODEV | confine.MS_NOEXEC
+                    confine._mount("proc", "/proc", "proc", flags, None)
+            Run(self.reference, self.request, write, ident).execute()
         finally:
             os._exit(70)
-
-    def _init(self, write: int, ident: int) -> None:
-        """pid 1 of the run's pid namespace: a fresh /proc, then the run, then reap."""
-        if self.policy.get("mounts"):
-            with contextlib.suppress(confine.SandboxFailed):
-                flags = confine.MS_NOSUID | confine.MS_NODEV | confine.MS_NOEXEC
-                confine._mount("proc", "/proc", "proc", flags, None)
-        pid = os.fork()
-        if pid == 0:
-            Run(self.reference, self.request, write, ident).execute()
-        os.close(write)
-        while True:
-            try:
-                done, status = os.waitpid(-1, 0)
-            except ChildProcessError:
-                os._exit(70)
-            if done == pid:
-                if os.WIFSIGNALED(status):
-                    os._exit(128 + os.WTERMSIG(status))
-                os._exit(min(os.waitstatus_to_exitcode(status), 127))
 
     # the supervisor's side ------------------------------------------------------------------------
     def _watch(self, read: int, pid: int) -> dict:
@@ -501,8 +501,8 @@ class Supervisor:
 
     def _kill(self, pid: int) -> None:
         with contextlib.suppress(ProcessLookupError):
-            if self.policy.get("pid"):
-                os.kill(pid, signal.SIGKILL)  # pid 1 of the namespace: all of it goes
+            if self.init is not None:
+                os.kill(self.init, signal.SIGKILL)  # pid 1 of the namespace: all of it goes
             else:
                 os.killpg(pid, signal.SIGKILL)
 
@@ -530,12 +530,9 @@ def _wait(pid: int, timeout: float | None) -> tuple[int | None, float]:
 
 
 def _exit_signal(status: int | None) -> int:
-    if status is None:
+    if status is None or not os.WIFSIGNALED(status):
         return 0
-    if os.WIFSIGNALED(status):
-        return os.WTERMSIG(status)
-    code = os.waitstatus_to_exitcode(status)
-    return code - 128 if 128 < code < 160 else 0  # the init reports the run's signal so
+    return os.WTERMSIG(status)
 
 
 def _exit_words(status: int | None) -> str:
@@ -607,8 +604,11 @@ class Run:
                 os._exit(CONFINE_FAILED)
             self._prepare_libraries()
             self._replay(self.request.get("replay", ""))
-            for index, code in enumerate(self.request["codes"]):
-                record = self._execute(index, code)
+            codes = self.request["codes"]
+            for index, code in enumerate(codes):
+                # the guard after the student's cell, and after the last check (checks are the
+                # instructor's code: what they call of the student's shows by then)
+                record = self._execute(index, code, guard=index in (0, len(codes) - 1))
                 self._send(record)
                 if record["tamper"] or (index == 0 and record["error"] is not None):
                     break
@@ -667,13 +667,13 @@ class Run:
                 self.shell.run_cell(text, store_history=False)
         forget_sources(self.shell)
 
-    def _execute(self, index: int, code: str) -> dict:
+    def _execute(self, index: int, code: str, guard: bool = True) -> dict:
         with _captured() as (out, err):
             started = time.monotonic()
             result = self.shell.run_cell(code, store_history=False)
             seconds = time.monotonic() - started
         problems = []
-        if self.guard is not None:
+        if guard and self.guard is not None:
             try:
                 text = self.guard(f"run{index}")
                 problems = json.loads(text.split(" ", 2)[2])
