@@ -13,6 +13,7 @@ reference go further (at most ``lookahead`` snapshots are alive at once).
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import queue
@@ -73,8 +74,10 @@ class ForkEngine:
         pool = ThreadPoolExecutor(max_workers=max(1, self.settings.jobs))
         outstanding: dict[int, int] = {}
         sockets: dict[int, str] = {}
+        self.first_cell = cells[0]
         try:
             ref.start(done)
+            threading.Thread(target=ref.warm_up, args=(self.slots,), daemon=True).start()
             while left and any(left.values()):
                 kind, payload = done.get()
                 if kind == "event":
@@ -123,6 +126,8 @@ class ForkEngine:
             pool.submit(self._grade_cell_safely, ctx, index, step, event["socket"], done)
 
     def _turn(self, ref: ReferenceProcess, step: int) -> None:
+        if step >= self.first_cell:  # exercise cells may load data: from a warm cache only
+            ref.warm.wait()
         self.slots.acquire(first=True)  # the reference's progress is what the runs wait for
         ref.go(step)
 
@@ -235,6 +240,14 @@ class Slots:
     def __exit__(self, *exc_info) -> None:
         self.release()
 
+    @contextlib.contextmanager
+    def first(self):
+        self.acquire(first=True)
+        try:
+            yield self
+        finally:
+            self.release()
+
 
 class _StudentRuns:
     """``run(cell_code, checks) -> JobRun`` for one student's cell: each call is a new process."""
@@ -318,6 +331,9 @@ class ReferenceProcess:
         self.log = settings.run_root / "reference.log"
         self.process: subprocess.Popen | None = None
         self.lifeline: int | None = None
+        self.env: dict[str, str] = {}
+        #: set once the datasets cache is warm (see warm_up): the reference may load data then
+        self.warm = threading.Event()
         self._stdin_lock = threading.Lock()
 
     def start(self, events: queue.Queue) -> None:
@@ -343,8 +359,7 @@ class ReferenceProcess:
             },
         }
         env = self._env()
-        if any("load_dataset" in step["code"] for step in config["steps"]):
-            _warm_datasets_cache(env, self.folder)
+        self.env = env
         config_path = settings.run_root / "reference.json"
         config_path.write_text(json.dumps(config), encoding="utf-8")
         config_path.chmod(0o600)
@@ -360,6 +375,16 @@ class ReferenceProcess:
         )
         os.close(read)
         threading.Thread(target=self._read_events, args=(events,), daemon=True).start()
+
+    def warm_up(self, slots: Slots) -> None:
+        """Warm the datasets cache the reference reads (a process of its own, holding a slot:
+        with ``--jobs 2`` it overlaps the reference's imports), then let it load data."""
+        try:
+            if any("load_dataset" in step.source for step in self.source.steps):
+                with slots.first():
+                    _warm_datasets_cache(self.env, self.folder)
+        finally:
+            self.warm.set()
 
     def _env(self) -> dict[str, str]:
         box = self.settings.sandbox
