@@ -42,6 +42,7 @@ class Runs:
             if event["event"] == "snapshot":
                 self.socket = event["socket"]
                 break
+        assert _send(self.socket, {"prepare": True}, 120) == {"ready": True}  # as the engine
 
     def reply(self, code: str | list[str]) -> dict:
         """The run's reply: its records (one per execution), outcome, exit."""

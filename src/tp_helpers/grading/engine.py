@@ -91,6 +91,12 @@ class ForkEngine:
                     if outstanding[index] == 0:
                         _quit(sockets.pop(index))
                         ref.release(index)
+                elif kind == "ready":  # the snapshot is prepared: its runs may start
+                    step = self.source.steps[payload]
+                    for ctx in contexts:
+                        pool.submit(
+                            self._grade_cell_safely, ctx, payload, step, sockets[payload], done
+                        )
                 elif kind == "failure":
                     raise EngineError(payload)
         finally:
@@ -119,11 +125,21 @@ class ForkEngine:
         if kind != "snapshot":
             return
         index = event["step"]
-        step = self.source.steps[index]
         sockets[index] = event["socket"]
         outstanding[index] = len(contexts)
-        for ctx in contexts:
-            pool.submit(self._grade_cell_safely, ctx, index, step, event["socket"], done)
+        pool.submit(self._prepare_safely, index, event["socket"], done)
+
+    def _prepare_safely(self, index: int, path: str, done: queue.Queue) -> None:
+        """The snapshot's preparation (imports, guard), holding a slot: a process at work."""
+        try:
+            with self.slots:
+                reply = _send(path, {"prepare": True}, 600)
+        except EngineError as exc:
+            reply = {"failure": str(exc)}
+        if "failure" in reply:
+            done.put(("failure", f"the snapshot of step {index} failed: {reply['failure']}"))
+        else:
+            done.put(("ready", index))
 
     def _turn(self, ref: ReferenceProcess, step: int) -> None:
         if step >= self.first_cell:  # exercise cells may load data: from a warm cache only

@@ -25,6 +25,9 @@ tqdm's monitor thread are off, torch uses one thread: GNU libgomp cannot rebuild
 forked child); it checks ``/proc/self/task`` before each fork. Before forking, the shell's
 input history and ``linecache`` are cleared, so a snapshot holds no source text of the cells.
 
+A snapshot first answers a ``prepare`` request (the grader sends it holding one of its
+``--jobs`` slots): it imports what its cell's solution imports and takes the guard's baseline.
+
 Protocol: the grader writes the JSON config (steps, policy, lookahead); the reference writes
 events, one JSON object per line, on the descriptor it got as stdout (``want`` before a step,
 ``stepped`` after it, ``snapshot``, ``note``, ``done``, ``error``) and reads ``go`` (run the
@@ -299,8 +302,9 @@ class Reference:
                 pass
 
     def snapshot(self, index: int, codes: list[str]) -> None:
-        """Fork the snapshot of the state before step ``index``; it prepares itself (imports
-        what ``codes`` import, the guard's baseline) while the reference goes on."""
+        """Fork the snapshot of the state before step ``index``; asked by the grader, it
+        prepares itself (imports what ``codes`` import, the guard's baseline) while the
+        reference goes on."""
         path = os.path.join(self.config["socket_dir"], f"{index}.sock")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(path)
@@ -315,14 +319,7 @@ class Reference:
         pid = os.fork()
         if pid == 0:
             try:
-                snapshot = Snapshot(self, listener)
-                self.preimport(codes)
-                self.install_guard()  # after the imports: a run's changes only are tampering
-                gc.freeze()
-                alone, threads = single_threaded()
-                if not alone:
-                    raise RuntimeError(f"cannot fork the snapshot safely: it runs {threads}")
-                snapshot.serve()
+                Snapshot(self, listener, codes).serve()
             finally:
                 os._exit(0)
         listener.close()
@@ -334,9 +331,10 @@ class Reference:
 class Snapshot:
     """A paused copy of the reference; one supervisor forked per job."""
 
-    def __init__(self, reference: Reference, listener: socket.socket) -> None:
+    def __init__(self, reference: Reference, listener: socket.socket, codes: list[str]) -> None:
         self.reference = reference
         self.listener = listener
+        self.codes = codes
         self.lifeline = reference.lifeline
         for fd in (0, reference.events.fileno()):  # the reference's channels are not ours
             with contextlib.suppress(OSError):
@@ -360,6 +358,10 @@ class Snapshot:
                 if request is not None:
                     return
                 continue
+            if request.get("prepare"):  # the grader's first request, holding one of its slots
+                with conn:
+                    conn.sendall((json.dumps(self.prepare()) + "\n").encode())
+                continue
             if os.fork() == 0:
                 self.listener.close()
                 code = 0
@@ -372,6 +374,17 @@ class Snapshot:
                     conn.sendall((json.dumps(reply) + "\n").encode())
                 os._exit(code)
             conn.close()
+
+    def prepare(self) -> dict:
+        """Import what the cell's solution imports, then take the guard's baseline (after the
+        imports: only what a run changes is tampering); the state is then frozen."""
+        self.reference.preimport(self.codes)
+        self.reference.install_guard()
+        gc.freeze()
+        alone, threads = single_threaded()
+        if not alone:
+            return {"failure": f"cannot fork the snapshot safely: it runs {threads}"}
+        return {"ready": True}
 
 
 def _read_request(conn: socket.socket) -> dict | None:
