@@ -72,6 +72,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         Path(args.out),
         Path(args.source) if args.source else default_source(),
         jobs=args.jobs,
+        batch=args.batch,
         shard=parse_shard(args.shard) if args.shard else None,
         timeout=args.timeout,
         notebook_timeout=args.notebook_timeout,
@@ -135,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--source", help="solution notebook (default: the only one in solutions/)")
     grade.add_argument(
         "--jobs", type=int, default=1, help="runs of student code at once (default: 1)"
+    )
+    grade.add_argument(
+        "--batch",
+        type=int,
+        help="students per run of the source (default: 32); smaller batches save results "
+        "sooner and hold fewer snapshots, larger ones run the source less often",
     )
     grade.add_argument("--shard", help="grade only slice I of N (I/N) of the sorted students")
     grade.add_argument(

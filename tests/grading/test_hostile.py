@@ -284,7 +284,9 @@ def test_a_run_interrupted_then_killed_resumes_to_the_same_csv(course, tmp_path)
             assert time.monotonic() < deadline
             time.sleep(0.1)
 
-    jobs = ("--jobs", "2")
+    # a batch is graded together and its results arrive together: batches of 2 let the
+    # interruptions fall between results
+    jobs = ("--jobs", "2", "--batch", "2")
     first = grade_cli(submissions, out, course["source"], course["course"], *jobs)
     wait_for(3, first)
     first.send_signal(signal.SIGINT)

@@ -180,6 +180,8 @@ def grade_class(
     """
     if jobs < 1:
         raise GradingError(f"--jobs {jobs}: give at least 1 run at a time.")
+    if batch is not None and batch < 1:
+        raise GradingError(f"--batch {batch}: give at least 1 student per run of the source.")
     if not hasattr(os, "fork"):
         raise GradingError(
             "grading forks every run from a reference process, and this system has no fork "
