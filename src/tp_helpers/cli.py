@@ -73,6 +73,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         Path(args.source) if args.source else default_source(),
         jobs=args.jobs,
         batch=args.batch,
+        layout=args.layout,
         shard=parse_shard(args.shard) if args.shard else None,
         timeout=args.timeout,
         notebook_timeout=args.notebook_timeout,
@@ -88,6 +89,49 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     from .grading import merge
 
     print(merge([Path(d) for d in args.shard_dirs], Path(args.out)).line())
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .grading.export import export
+
+    platform = "canvas" if args.canvas else "moodle" if args.moodle else "blackboard"
+    source = args.canvas or args.moodle  # the platform's file (none for Blackboard)
+    report = export(
+        Path(args.grades_dir),
+        platform,
+        Path(args.out),
+        source=Path(source) if source else None,
+        column=args.column,
+        missing=args.missing,
+        scale=args.scale,
+        feedback_zip=Path(args.feedback_zip) if args.feedback_zip else None,
+    )
+    for note in report.notes:
+        print(f"note: {note}")
+    print(report.line())
+    return 0
+
+
+def _cmd_gradescope(args: argparse.Namespace) -> int:
+    from .grading import default_source
+    from .grading.gradescope import build_autograder
+
+    source = Path(args.source) if args.source else default_source()
+    out = build_autograder(
+        Path(args.out),
+        source,
+        project=Path(args.project) if args.project else None,
+        wheel=Path(args.wheel) if args.wheel else None,
+        time_limit=int(args.time_limit * 60),
+    )
+    print(f"wrote {out}: setup.sh, run_autograder, {source.name}, this package's wheel")
+    print(
+        "next: Gradescope > Create Assignment > Programming Assignment; then Configure "
+        f"Autograder > upload {out.name} > Update Autograder. In the assignment's Settings "
+        f"raise the memory to 3 GB, the CPU to 1 and keep the timeout at {args.time_limit:g} "
+        "minutes (README, 'Gradescope')."
+    )
     return 0
 
 
@@ -130,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
         "grade", help="autograde a folder of submissions: grades.csv, feedback/, summary.html"
     )
     grade.add_argument(
-        "submissions", help="folder of <student_id>.ipynb files, or an nbgrader submitted/ tree"
+        "submissions",
+        help="a Canvas, Moodle or Blackboard download (zip or folder), a folder of "
+        "<student_id>.ipynb files, or an nbgrader submitted/ tree",
     )
     grade.add_argument("--out", required=True, help="output folder (resumable: re-run to go on)")
     grade.add_argument("--source", help="solution notebook (default: the only one in solutions/)")
@@ -157,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--assignment", help="assignment folder in an nbgrader submitted/ tree")
     grade.add_argument(
+        "--layout",
+        choices=("canvas", "moodle", "blackboard", "flat", "nbgrader"),
+        help="how SUBMISSIONS is laid out (default: recognised from its file names)",
+    )
+    grade.add_argument(
         "--memory",
         type=float,
         default=4,
@@ -177,6 +228,67 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("shard_dirs", nargs="+", help="the --out folders of the shards")
     merge.add_argument("--out", required=True, help="folder for the merged grades.csv")
     merge.set_defaults(func=_cmd_merge)
+
+    export = commands.add_parser(
+        "export", help="write the grades (and feedback zip) for Canvas, Moodle or Blackboard"
+    )
+    export.add_argument("grades_dir", help="the --out folder of tp-course grade")
+    platform = export.add_mutually_exclusive_group(required=True)
+    platform.add_argument(
+        "--canvas", metavar="GRADEBOOK.csv", help="Canvas gradebook export (Grades → Export)"
+    )
+    platform.add_argument(
+        "--moodle",
+        metavar="WORKSHEET.csv",
+        help="Moodle grading worksheet (Download grading worksheet), English or French",
+    )
+    platform.add_argument(
+        "--blackboard", action="store_true", help="a Grade Center upload file (Work Offline)"
+    )
+    export.add_argument(
+        "--column",
+        help='Canvas: the assignment column, "TP7 (12345)"; Blackboard: "TP7 |12345", "TP7" '
+        "(a new column) or a header copied from a Grade Center download",
+    )
+    export.add_argument("--out", required=True, help="file to write (never the input file)")
+    export.add_argument(
+        "--missing",
+        choices=("blank", "zero"),
+        default="blank",
+        help="students of the gradebook or worksheet without a result: blank leaves their cell "
+        "as it was (default), zero gives them 0",
+    )
+    export.add_argument(
+        "--scale",
+        type=float,
+        help="points of a full score in the platform (default: the lab's maximum); must match "
+        "the points the gradebook or worksheet declares",
+    )
+    export.add_argument(
+        "--feedback-zip",
+        metavar="FILE",
+        help="also write each student's feedback page, named for the platform's bulk upload "
+        "(Canvas, Moodle)",
+    )
+    export.set_defaults(func=_cmd_export)
+
+    gradescope = commands.add_parser(
+        "gradescope", help="write the autograder zip of a Gradescope programming assignment"
+    )
+    gradescope.add_argument("--out", required=True, help="the zip to write (autograder.zip)")
+    gradescope.add_argument(
+        "--source", help="solution notebook (default: the only one in solutions/)"
+    )
+    gradescope.add_argument(
+        "--time-limit",
+        type=float,
+        default=10,
+        help="the autograder timeout set in Gradescope, minutes (default: 10, Gradescope's); "
+        "grading stops half a minute before and says so",
+    )
+    gradescope.add_argument("--project", help="course repository to build the wheel from")
+    gradescope.add_argument("--wheel", help="put this tp_helpers wheel in the zip, not a new one")
+    gradescope.set_defaults(func=_cmd_gradescope)
     return parser
 
 

@@ -72,7 +72,7 @@ def test_grade_shards_then_merge(tmp_path, small_class):
         ),
         (
             ["grade", "missing", "--out", "o", "--source", "lab.ipynb"],
-            "submissions folder missing not found",
+            "submissions missing not found; pass the zip your platform gave you",
         ),
         (
             ["grade", "subs", "--out", "o", "--source", "lab.ipynb", "--shard", "3/2"],

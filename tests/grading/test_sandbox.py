@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -193,6 +196,29 @@ def test_instructor_paths_and_other_students_are_out_of_reach(kernel, box):
     homes = [p for p in Path("/home").glob("*") if p not in sb.needed_paths()]
     for home in homes[:3]:  # everyone's files: covered, but for what the run needs
         assert value(kernel, f"import os; print(os.path.exists({str(home)!r}))") == "False"
+
+
+@needs_mounts
+def test_libraries_installed_under_tmp_still_import_in_runs(tmp_path, solved_nb):
+    """/tmp is each run's own: what the interpreter imports from there (a virtual environment
+    made under /tmp, a PYTHONPATH entry) is bound back into it."""
+    extra = Path(tempfile.mkdtemp(prefix="tp-extra-", dir="/tmp"))
+    extra.chmod(0o755)  # as a virtual environment's folders are
+    try:
+        (extra / "tp_extra_squares.py").write_text(
+            "def squares(data):\n    return [v * v for v in data]\n"
+        )
+        code = "from tp_extra_squares import squares as tp_squares\nsquares = tp_squares(data)"
+        S.write(S.with_region(solved_nb, "04", code), tmp_path / "subs" / "ada.ipynb")
+        command = [sys.executable, "-m", "tp_helpers.cli", "grade", str(tmp_path / "subs")]
+        command += ["--out", str(tmp_path / "out"), "--source", str(S.TINY_LAB), "--timeout", "20"]
+        env = {**os.environ, "PYTHONPATH": str(extra), "OMP_NUM_THREADS": "1"}
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        row = (tmp_path / "out" / "grades.csv").read_text().splitlines()[1].split(",")
+        assert row[:3] == ["ada", "ok", "10"], row
+    finally:
+        shutil.rmtree(extra, ignore_errors=True)
 
 
 @needs_mounts

@@ -4,7 +4,8 @@ Nothing here is specific to one lab: exercises come from the source notebook's n
 and its ``# --- START CODE HERE (NN)`` markers. Modules, in the order a submission meets them:
 
 * :mod:`.source` parses the source (solution) notebook into a plan;
-* :mod:`.submission` finds and reads the students' notebooks and their regions;
+* :mod:`.downloads` reads a Canvas, Moodle or Blackboard download (one notebook per student),
+  :mod:`.submission` a flat folder or an nbgrader tree, and reads the notebooks' regions;
 * :mod:`.pipeline` grades a batch of submissions (read → inspect → restore → execute → score),
   with :mod:`.attribution` deciding the runs of each exercise cell;
 * :mod:`.engine` (the grader's side) and :mod:`.reference` (the processes): the source runs
@@ -13,7 +14,9 @@ and its ``# --- START CODE HERE (NN)`` markers. Modules, in the order a submissi
 * :mod:`.tamper` finds edited, deleted or duplicated locked cells; :mod:`.kernel_guard`, inside
   each run, tells whether the checks were patched at run time;
 * :mod:`.report` renders grades.csv, feedback pages and the class summary;
-* :mod:`.classrun` grades a whole class (progress bar, ``--jobs``, ``--shard``, resume, merge).
+* :mod:`.classrun` grades a whole class (progress bar, ``--jobs``, ``--shard``, resume, merge);
+* :mod:`.export` writes what the platforms import (gradebook, worksheet, feedback zips);
+  :mod:`.gradescope` builds and runs a Gradescope autograder with the same engine.
 """
 
 from .classrun import (

@@ -26,12 +26,13 @@ from pathlib import Path
 
 from ..errors import TPError
 from . import sandbox as sb
+from .downloads import read_download
 from .engine import EngineError
 from .pipeline import GradingSettings, grade_batch
 from .report import atomic_write_text, write_reports
 from .result import StudentResult
 from .source import LabSource, read_source
-from .submission import Submission, discover
+from .submission import Submission
 
 RESULTS = "results"
 RUN_PREFIX = "tp-grade-"
@@ -63,6 +64,7 @@ class ClassRun:
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # student id -> grader error
     sandbox: str = ""  # what confined the kernels (a WARNING line when something is missing)
+    download: str = ""  # what was read (``Canvas download: 42 students, 3 late``)
 
     @property
     def ok(self) -> bool:
@@ -164,6 +166,7 @@ def grade_class(
     sandbox: bool = True,
     limits: sb.Limits | None = None,
     batch: int | None = None,
+    layout: str | None = None,
 ) -> ClassRun:
     """Grade every submission of ``submissions_dir`` (or one shard of them) into ``out_dir``.
 
@@ -173,7 +176,10 @@ def grade_class(
     batch), ``jobs`` runs at once. Each run gets ``threads`` OpenMP/MKL/torch threads
     (default: cores // jobs), the resource ``limits`` (default :class:`.sandbox.Limits`) and,
     with ``sandbox`` (default), every isolation the machine allows (:mod:`.sandbox`). Students
-    whose result was made from the same submission and source files are skipped. Student-side
+    whose result was made from the same submission and source files are skipped.
+    ``submissions_dir`` may also be a learning platform's download, zip or folder (``layout``
+    forces how it is read, see :mod:`.downloads`); the notebooks chosen from a zip are written
+    under ``out_dir/downloads``. Student-side
     failures become statuses; an exception is raised only for the grader's own errors (bad
     arguments, unreadable source, no submissions) and for an interruption
     (:class:`GradingInterrupted`, after saving what was graded).
@@ -191,12 +197,21 @@ def grade_class(
         raise GradingError(f"--timeout {timeout:g}: give a positive number of seconds per cell.")
     source = read_source(Path(source_path))
     submissions_dir = Path(submissions_dir)
-    students = in_shard(discover(submissions_dir, source.path.name, assignment), shard)
     out_dir = Path(out_dir).absolute()
     out_dir.mkdir(parents=True, exist_ok=True)
+    download = read_download(
+        submissions_dir,
+        source.path.name,
+        out_dir / "downloads",
+        layout=layout,
+        assignment=assignment,
+    )
+    if progress:
+        print(f"tp-course: {download.line()}", file=sys.stderr)
+    students = in_shard(download.submissions, shard)
     _remove_stale_runs()
     run_root = _new_run_root()
-    run = ClassRun(out_dir, [])
+    run = ClassRun(out_dir, [], download=download.line())
     try:
         box = sb.prepare(
             run_root,

@@ -32,7 +32,7 @@ from . import kernel_guard, reference
 from .attribution import JobRun, grade_cell
 from .execute import THREAD_VARS, CellRun, kernel_env
 from .result import ExerciseResult
-from .sandbox import Isolation, format_size, kernel_policy, scratch_env
+from .sandbox import Isolation, format_size, kernel_policy, needed_paths, scratch_env
 from .source import ExerciseCell, LabSource, Region, normalised
 from .tamper import NOT_WATCHED, PRELOADED, PROTECTED_PREFIXES, Tampered
 
@@ -218,7 +218,10 @@ class ForkEngine:
         }
 
     def _shared_paths(self) -> list[Path]:
-        paths = [self.settings.run_root / "reference"]
+        """What a run reads under a folder it gets empty (``/tmp``…): the reference's folder,
+        the offline data, and the interpreter and its libraries (a virtual environment made
+        under ``/tmp`` must still import)."""
+        paths = [self.settings.run_root / "reference", *needed_paths()]
         box = self.settings.sandbox
         if box is not None:
             paths += [Path(value) for key, value in box.env if key == "TP_DATA_DIR"]

@@ -17,7 +17,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .engine import ForkEngine
@@ -97,6 +98,9 @@ class ReadSubmission:
     name = "read"
 
     def __call__(self, ctx: GradingContext) -> None:
+        if ctx.submission.problem:
+            ctx.stop("invalid_notebook", ctx.submission.problem)
+            return
         try:
             ctx.notebook = read_notebook(ctx.submission.path)
         except InvalidNotebook as exc:
@@ -222,7 +226,10 @@ def grade_submission(
 
 def _result(ctx: GradingContext) -> StudentResult:
     source, submission = ctx.source, ctx.submission
-    exercises = [ctx.verdicts[exercise.id] for exercise in source.exercises]
+    exercises = [
+        replace(ctx.verdicts[exercise.id], title=source.titles.get(exercise.id, ""))
+        for exercise in source.exercises
+    ]
     box = ctx.settings.sandbox
     return StudentResult(
         student_id=submission.student_id,
@@ -238,4 +245,10 @@ def _result(ctx: GradingContext) -> StudentResult:
         executions=ctx.executions,
         notes=ctx.notes,
         sandbox=box.description if box else "",
+        lab=source.title,
+        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        platform=submission.platform,
+        name=submission.name,
+        late=submission.late,
+        feedback_name=submission.feedback_name,
     )

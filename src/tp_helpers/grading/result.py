@@ -19,6 +19,7 @@ class ExerciseResult:
     max_points: float
     passed: bool
     hint: str = ""
+    title: str = ""  # the exercise's title in the lab ("Last context token")
 
     @property
     def column(self) -> str:
@@ -42,6 +43,13 @@ class StudentResult:
     executions: int = 0  # code executions sent to the kernel (cells, checks, re-runs)
     notes: list[str] = field(default_factory=list)  # grader-side remarks (e.g. a given cell failed)
     sandbox: str = ""  # what confined the kernel (sandbox.Isolation.describe), '' if nothing
+    lab: str = ""  # the lab's name (the source's title)
+    graded_at: str = ""  # when: ISO 8601, UTC, to the second
+    # from a learning platform's download (:mod:`.downloads`); empty for a plain folder
+    platform: str = ""  # canvas, moodle, blackboard
+    name: str = ""  # the student's name as the platform wrote it
+    late: bool = False  # the platform marked the submission late
+    feedback_name: str = ""  # the name under which the platform re-attaches a feedback file
 
     @property
     def ok(self) -> bool:

@@ -97,6 +97,8 @@ class LabSource:
     exercises: tuple[Exercise, ...]
     sha256: str
     hidden_lines: frozenset[str] = field(default_factory=frozenset)
+    title: str = ""  # the lab's name: the source's first level-1 heading
+    titles: dict[str, str] = field(default_factory=dict)  # exercise id -> its title
 
     @property
     def max_score(self) -> float:
@@ -250,7 +252,67 @@ def read_source(path: Path) -> LabSource:
         for check in step.checks
         for line in check.hidden_lines
     )
-    return LabSource(path, tuple(plan), exercises, hashlib.sha256(raw).hexdigest(), hidden)
+    return LabSource(
+        path,
+        tuple(plan),
+        exercises,
+        hashlib.sha256(raw).hexdigest(),
+        hidden,
+        title=_lab_title(nb) or path.stem,
+        titles=exercise_titles(nb),
+    )
+
+
+_H1_RE = re.compile(r"^#\s+(?P<title>\S.*?)\s*$", re.MULTILINE)
+#: ``### Exercise 06 · Title`` or ``### Exercises 05–07 · Title`` (the range shares the title)
+_EXERCISE_HEADING_RE = re.compile(
+    r"^#+\s*Exercises?\s+(?P<first>\w+)(?:\s*[–-]\s*(?P<last>\w+))?\s*[·:—-]\s*(?P<title>.+?)\s*$",
+    re.MULTILINE,
+)
+_CHECKS_IMPORT_RE = re.compile(r"^\s*from\s+tp_helpers\.checks\s+import\s+(\w+)", re.MULTILINE)
+
+
+def _lab_title(nb) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = _H1_RE.search(cell.source)
+            if match:
+                return match["title"]
+    return ""
+
+
+def exercise_titles(nb) -> dict[str, str]:
+    """Each exercise's title, for the feedback pages.
+
+    The lab's checks module (``from tp_helpers.checks import <lab>``) names every exercise, one by
+    one; without it the markdown headings do (``### Exercise 06 · Title``; the exercises of a
+    ``### Exercises 05–07 · Title`` heading share it).
+    """
+    titles: dict[str, str] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for match in _EXERCISE_HEADING_RE.finditer(cell.source):
+            first, last = match["first"], match["last"] or match["first"]
+            ids = [first]
+            if first.isdigit() and last.isdigit():
+                ids = [str(n).zfill(len(first)) for n in range(int(first), int(last) + 1)]
+            for exercise_id in ids:
+                titles[exercise_id] = match["title"].replace("`", "")
+    code = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
+    for module in _CHECKS_IMPORT_RE.findall(code):
+        titles.update(_checks_titles(module))
+    return {key: value[:1].upper() + value[1:] for key, value in titles.items()}
+
+
+def _checks_titles(module: str) -> dict[str, str]:
+    import importlib
+
+    try:
+        lab = importlib.import_module(f"tp_helpers.checks.{module}").LAB
+        return {str(key): str(value) for key, value in dict(lab.titles).items()}
+    except Exception:  # a lab without a checks module of ours: the headings will do
+        return {}
 
 
 def _plan(nb, path: Path) -> list[GivenCell | ExerciseCell]:

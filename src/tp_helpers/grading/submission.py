@@ -29,11 +29,21 @@ class InvalidNotebook(Exception):
 
 @dataclass(frozen=True)
 class Submission:
+    """One student's notebook. ``problem`` set: there is no notebook to grade (the reason says
+    why: none in the download, two that no rule separates), graded ``invalid_notebook``."""
+
     student_id: str
     path: Path
+    problem: str = ""
+    platform: str = ""  # the learning platform the download came from (:mod:`.downloads`)
+    name: str = ""
+    late: bool = False
+    feedback_name: str = ""
 
     def sha256(self) -> str:
-        """The hash of the file's bytes ('' when it cannot be read)."""
+        """The hash of the file's bytes ('' when it cannot be read), or of the problem."""
+        if self.problem:
+            return hashlib.sha256(self.problem.encode()).hexdigest()
         try:
             return hashlib.sha256(self.path.read_bytes()).hexdigest()
         except OSError:
