@@ -142,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="execute the solution notebook and report EM/F1")
     run.add_argument(
         "--profile",
-        help="full or offline (default: $TP_PROFILE, else offline if HF_HUB_OFFLINE=1, else full)",
+        help="full, cpu or offline (default: $TP_PROFILE, else offline if HF_HUB_OFFLINE=1, "
+        "else full with a CUDA GPU, else cpu)",
     )
     run.add_argument("--out", default="runs/latest", help="folder for the executed notebook")
     run.add_argument("--notebook", default=str(SOLUTION_NOTEBOOK), help="notebook to run")

@@ -85,3 +85,18 @@ def test_reference_values_compare_and_record(lab, tmp_path, monkeypatch):
     lab.check_reference(_Profile(), "01", "rows", (876, 106), "reference")
     lab.check_reference(_Profile(), "02", "steps", 34, "reference")
     assert json.loads(record.read_text()) == {"rows": [876, 106], "steps": 34}
+
+
+def test_reference_values_inherit_another_profiles(lab, tmp_path, monkeypatch):
+    """A profile's file may start from another profile's values; its own keys win."""
+    monkeypatch.setattr("tp_helpers.checks.core.REFERENCE_DIR", tmp_path)
+    (tmp_path / "demo_lab.full.json").write_text(json.dumps({"rows": [876, 106], "steps": 285}))
+    (tmp_path / "demo_lab.cpu.json").write_text(json.dumps({"inherits": "full", "steps": 29}))
+    assert lab.reference("cpu", "rows", None) == [876, 106]
+    assert lab.reference("cpu", "steps", None) == 29
+    assert lab.reference("cpu", "inherits", None) is None  # the link is not a value
+    with pytest.raises(CheckFailed, match=r"the cpu value is \[876, 106\]"):
+        lab.check_reference(_Profile("cpu"), "01", "rows", [200, 80], "reference")
+    (tmp_path / "demo_lab.full.json").write_text(json.dumps({"inherits": "cpu"}))
+    with pytest.raises(ValueError, match=r"loop \(cpu -> full -> cpu\)"):
+        lab.reference("cpu", "rows", None)

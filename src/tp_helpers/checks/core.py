@@ -2,7 +2,8 @@
 
 Nothing here knows about a particular lab. A lab's check module (for example
 :mod:`tp_helpers.checks.tp7_qa`) holds the check functions, a table of hints (data, not code) and
-per-profile reference values; this module turns a failed expectation into the message a student
+per-profile reference values (one file per profile, which may start from another profile's with
+an ``"inherits"`` key); this module turns a failed expectation into the message a student
 reads, records each exercise's verdict for :func:`Lab.progress`, and records reference values
 when the course team regenerates them (``tp-course build``).
 
@@ -29,6 +30,8 @@ from typing import Any
 
 RECORD_ENV = "TP_CHECKS_RECORD"
 REFERENCE_DIR = Path(__file__).with_name("reference")
+#: key of a reference file naming the profile whose values it starts from (its own keys win)
+INHERITS = "inherits"
 
 
 class CheckFailed(AssertionError):
@@ -105,11 +108,20 @@ class Lab:
             return observed
         return self._reference_values(profile_name).get(key)
 
-    def _reference_values(self, profile_name: str) -> dict:
+    def _reference_values(self, profile_name: str, _seen: tuple[str, ...] = ()) -> dict:
+        """The profile's reference values: its file's, over those of the profile it names under
+        :data:`INHERITS` (the cpu profile keeps every data value of the full one)."""
         path = REFERENCE_DIR / f"{self.name}.{profile_name}.json"
         if not path.is_file():
             return {}
-        return json.loads(path.read_text("utf-8"))
+        values = json.loads(path.read_text("utf-8"))
+        parent = values.pop(INHERITS, None)
+        if parent is None:
+            return values
+        if parent in (*_seen, profile_name):
+            chain = " -> ".join((*_seen, profile_name, parent))
+            raise ValueError(f"{path}: {INHERITS!r} makes a loop ({chain}); fix the chain.")
+        return {**self._reference_values(parent, (*_seen, profile_name)), **values}
 
     def check_reference(self, profile, exercise: str, key: str, observed: Any, hint: str):
         """Compare ``observed`` with the profile's reference value, if the profile has one."""

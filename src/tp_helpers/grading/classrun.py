@@ -15,11 +15,14 @@ it (:mod:`.sandbox`). A folder left by a grader that was killed is removed by th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,15 +308,18 @@ def _grade_all(pending, source, settings, batch, progress, out_dir, run: ClassRu
         bar.update(1)
 
     try:
-        for start in range(0, len(pending), batch):
-            group = pending[start : start + batch]
-            try:
-                grade_batch(group, source, settings, on_result=record)
-            except EngineError as exc:  # the grader failed: these students are retried next run
-                for submission in group:
-                    if submission.student_id not in run.graded:
-                        run.failed[submission.student_id] = str(exc)
-                        bar.update(1)
+        with _sticky_interrupt() as interrupted:
+            for start in range(0, len(pending), batch):
+                group = pending[start : start + batch]
+                try:
+                    grade_batch(group, source, settings, on_result=record)
+                except EngineError as exc:  # the grader failed: retried by the next run
+                    for submission in group:
+                        if submission.student_id not in run.graded:
+                            run.failed[submission.student_id] = str(exc)
+                            bar.update(1)
+                if interrupted.is_set():
+                    raise KeyboardInterrupt
     except KeyboardInterrupt:
         left = len(pending) - len(run.graded) - len(run.failed)
         raise GradingInterrupted(
@@ -323,6 +329,27 @@ def _grade_all(pending, source, settings, batch, progress, out_dir, run: ClassRu
     finally:
         bar.close()
         run.graded.sort()
+
+
+@contextlib.contextmanager
+def _sticky_interrupt():
+    """Ctrl-C raises ``KeyboardInterrupt`` as usual, and is also remembered: one that lands in
+    a finaliser (``__del__``, where Python only prints and ignores it) still stops the run at
+    the end of the batch."""
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+
+    def on_interrupt(signum, frame) -> None:
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def merge(shard_dirs: list[Path], out_dir: Path) -> ClassRun:
