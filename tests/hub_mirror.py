@@ -44,6 +44,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tp_helpers.data import SQUAD_FEATURES_YAML
+
 MODEL_REPO = "distilbert/distilbert-base-uncased"
 DATASET_REPO = "rajpurkar/squad"
 
@@ -130,7 +132,8 @@ BASKETBALL_ROW = {
 #: where the basketball row sits in the stand-in split (its index in SQuAD is not known here)
 LONG_ROW_INDEX = 5
 
-_DATASET_CARD = """---
+_DATASET_CARD = (
+    """---
 language:
 - en
 license: cc-by-sa-4.0
@@ -139,22 +142,9 @@ task_categories:
 pretty_name: SQuAD (stand-in served by tests/hub_mirror.py)
 dataset_info:
   config_name: plain_text
-  features:
-  - name: id
-    dtype: string
-  - name: title
-    dtype: string
-  - name: context
-    dtype: string
-  - name: question
-    dtype: string
-  - name: answers
-    sequence:
-    - name: text
-      dtype: string
-    - name: answer_start
-      dtype: int32
-  splits:
+"""
+    + SQUAD_FEATURES_YAML
+    + """  splits:
   - name: train
     num_bytes: {train_bytes}
     num_examples: {train}
@@ -178,6 +168,7 @@ configs:
 Not SQuAD: rows of the TP7 offline dataset in SQuAD v1.1's layout, with two of SQuAD's own rows
 where the lab quotes them. Built by `tests/hub_mirror.py` to run the full profile without the Hub.
 """
+)
 
 
 # ------------------------------------------------------------------------------------------------

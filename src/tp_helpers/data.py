@@ -134,16 +134,8 @@ def _tokenizer():
     return AutoTokenizer.from_pretrained(offline_model_path())
 
 
-def _card(sizes: dict[str, int]) -> str:
-    data_files = "".join(
-        f"  - split: {split}\n    path: {_parquet_name(split)}\n" for split in sizes
-    )
-    return f"""---
-configs:
-- config_name: default
-  data_files:
-{data_files}dataset_info:
-  features:
+#: the SQuAD columns as a dataset card declares them (also the Hub stand-in's, tests/hub_mirror.py)
+SQUAD_FEATURES_YAML = """  features:
   - name: id
     dtype: string
   - name: title
@@ -158,7 +150,19 @@ configs:
       dtype: string
     - name: answer_start
       dtype: int32
-language:
+"""
+
+
+def _card(sizes: dict[str, int]) -> str:
+    data_files = "".join(
+        f"  - split: {split}\n    path: {_parquet_name(split)}\n" for split in sizes
+    )
+    return f"""---
+configs:
+- config_name: default
+  data_files:
+{data_files}dataset_info:
+{SQUAD_FEATURES_YAML}language:
 - en
 task_categories:
 - question-answering
