@@ -25,23 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbformat
-
 REPO = Path(__file__).resolve().parents[1]
-
-
-def losses(notebook: Path) -> dict[str, float]:
-    """The training and validation losses of the run, from the history table it printed."""
-    nb = nbformat.read(notebook, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "trainer.state.log_history" in cell.source:
-            for output in cell.outputs:
-                table = output.get("data", {}).get("text/plain", "")
-                rows = [line.split() for line in table.splitlines()[1:] if line.strip()]
-                if rows:
-                    _, _epoch, loss, eval_loss = rows[-1]
-                    return {"loss": float(loss), "eval_loss": float(eval_loss)}
-    return {}
 
 
 def run_once(hub: Path, profile: str) -> dict:
@@ -51,7 +35,6 @@ def run_once(hub: Path, profile: str) -> dict:
         command += ["--profile", profile, "--out", str(out), "--hf-home", str(hf_home)]
         subprocess.run([*command, "--uncapped"], cwd=REPO, check=True, capture_output=True)
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        summary.update(losses(out / "tp7_qa.ipynb"))
     return summary
 
 
@@ -71,8 +54,8 @@ def main() -> None:
             seconds.append(s["seconds"])
             print(
                 f"run {index + 1}: notebook={s['seconds']:.1f}s steps={s['train_steps']} "
-                f"train_loss={s.get('loss', float('nan')):.3f} "
-                f"eval_loss={s.get('eval_loss', float('nan')):.3f} "
+                f"train_loss={s['train_loss']:.3f} "
+                f"eval_loss={s['eval_loss']:.3f} "
                 f"(uniform guess: {math.log(384):.2f})",
                 flush=True,
             )

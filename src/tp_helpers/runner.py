@@ -25,12 +25,15 @@ KERNEL_NAME = "tp-course-python"
 #: run after the notebook, in its kernel, to read the figures back (never saved in the notebook)
 _SUMMARY_PROBE = """
 import json as _json
+_eval_losses = [h["eval_loss"] for h in trainer.state.log_history if "eval_loss" in h]
 print(_json.dumps({
     "exact_match": float(results["exact_match"]),
     "f1": float(results["f1"]),
     "baseline_exact_match": float(baseline["exact_match"]),
     "baseline_f1": float(baseline["f1"]),
     "train_steps": int(train_result.global_step),
+    "train_loss": float(train_result.training_loss),
+    "eval_loss": _eval_losses[-1] if _eval_losses else None,
     "profile": profile.name,
 }))
 """
@@ -45,6 +48,9 @@ class RunSummary:
     baseline_exact_match: float
     baseline_f1: float
     train_steps: int
+    #: the mean training loss over the run, and the validation loss of the last evaluation
+    train_loss: float
+    eval_loss: float | None
 
     def line(self) -> str:
         """The last line ``tp-course run`` prints."""
