@@ -29,6 +29,12 @@ NO_BOUND = (
     "token_start_index < len(offsets) and offsets[token_start_index][0] <= start_char",
 )
 
+#: the bound read as "never past the last context token": the index stops on it (issue 24)
+STOP_ON_LAST = (
+    "token_start_index <= token_end_index and",
+    "token_start_index < token_end_index and",
+)
+
 MUTANTS = (
     # 01
     Mutant(
@@ -82,6 +88,7 @@ MUTANTS = (
         "07", "missing + 1", "end_position = token_end_index + 1", "end_position = token_end_index"
     ),
     Mutant("07", "unbounded forward loop", *NO_BOUND),
+    Mutant("07", "stops on the last context token", *STOP_ON_LAST),
     # 08
     Mutant(
         "08",
@@ -141,6 +148,7 @@ MUTANTS = (
     Mutant("12", "missing - 1", "append(token_start_index - 1)", "append(token_start_index)"),
     Mutant("12", "missing + 1", "append(token_end_index + 1)", "append(token_end_index)"),
     Mutant("12", "unbounded forward loop", *NO_BOUND),
+    Mutant("12", "stops on the last context token", *STOP_ON_LAST),
     # 13
     Mutant(
         "13",
@@ -204,8 +212,9 @@ MUTANTS = (
         "np.argsort(start_logits)[::-1][:n_best_size]",
         "np.argsort(start_logits)[::-1][: n_best_size + 1]",
     ),
-    Mutant("19", "< for <=", "start_index <= end_index", "start_index < end_index"),
-    Mutant("19", "reversed pairs kept", "start_index <= end_index", "start_index >= end_index"),
+    Mutant("19", ">= for >", "start_index > end_index", "start_index >= end_index"),
+    Mutant("19", "reversed pairs kept", "start_index > end_index", "start_index < end_index"),
+    Mutant("19", "nothing skipped", "            continue", "            pass"),
     # 20-22
     Mutant("20", "no padding", 'padding="max_length",', ""),
     Mutant("20", "no offsets", "return_offsets_mapping=True,", ""),

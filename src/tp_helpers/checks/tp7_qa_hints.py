@@ -187,6 +187,11 @@ HINTS = {
         'when `answers["answer_start"]` is empty, append `cls_index` to both label lists, then '
         "`continue` to the next feature.",
     ),
+    "ex09.skip": Hint(
+        "a row without an answer (its `answer_start` list is empty) labelled with `cls_index`, "
+        "then skipped: the rest of the loop body needs an answer.",
+        "after appending `cls_index` to both label lists, `continue` to the next feature.",
+    ),
     "ex10.window": Hint(
         "a CLS label exactly when the answer is not fully inside the window (feature {feature}: "
         "the answer is {where} the window).",
@@ -265,7 +270,8 @@ HINTS = {
     ),
     "ex19.pairs": Hint(
         "{expected} pairs kept: those whose start is not after their end.",
-        "keep a pair when `start_index <= end_index` (a one-token answer has start == end).",
+        "skip a pair (`continue`) only when its start comes after its end; a one-token answer "
+        "has start == end and is kept.",
     ),
     # 20-22
     "ex20.calls": Hint(
@@ -331,4 +337,33 @@ HINTS = {
         "every prediction is a piece of its row's context (row {row}: {prediction!r}).",
         "pass the validation rows, their features and the logits, in that order.",
     ),
+}
+
+
+#: the likely mistake behind a span label that does not decode to the answer (07, 12), chosen by
+#: ``tp7_qa._label_mistake``
+LABEL_ADVICE = {
+    "last_token": (
+        "the answer is the window's last context token (position {last}) and the start came out "
+        "one token early: the forward loop must let `token_start_index` go one token beyond the "
+        "last context token (`token_end_index`), and no further, before the step back."
+    ),
+    "reversed": (
+        "the start is after the end: check the step back (`- 1` after the forward loop, `+ 1` "
+        "after the backward loop) and the forward loop's bound (one token beyond "
+        "`token_end_index` at most)."
+    ),
+    "special": (
+        "a label points at [SEP] or padding: bound the forward loop by the context, so that "
+        "`token_start_index` goes at most one token beyond `token_end_index`."
+    ),
+    "too_many": (
+        "one token too many: the loops stop one token past the answer; check `<=` / `>=` in the "
+        "loops and the step back (`- 1` after the forward loop, `+ 1` after the backward loop)."
+    ),
+    "too_few": (
+        "the span misses part of the answer: check `<=` / `>=` in the loops and the step back "
+        "(`- 1` after the forward loop, `+ 1` after the backward loop)."
+    ),
+    "outside": "a label is outside the feature.",
 }
