@@ -1,9 +1,10 @@
 """nbgrader configuration of this course, read by plain ``nbgrader`` and by ``tp-course build``.
 
 Plain nbgrader needs its own layout, ``source/<lab>/<lab>.ipynb``: copy the lab there first
-(``mkdir -p source/tp7_qa && cp solutions/tp7_qa.ipynb source/tp7_qa/``). README's "Instructors
-and TAs" section lists the commands. ``tp-course build`` runs the same generate_assignment, with
-this file, in a temporary course directory, then writes ``notebooks/<lab>.ipynb``.
+(``mkdir -p source/tp7_qa && cp solutions/tp7_qa.ipynb source/tp7_qa/``).
+docs/grading-a-class.md ("Grading with plain nbgrader") lists the commands. ``tp-course build``
+runs the same generate_assignment, with this file, in a temporary course directory, then writes
+``notebooks/<lab>.ipynb``.
 """
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor

@@ -1,6 +1,6 @@
-"""README's "Scaling up" Slurm snippet, run as a job array would run it.
+"""The Slurm snippet of docs/scaling-out.md, run as a job array would run it.
 
-The array script and the merge line are read from README.md, so the snippet a reader copies is
+The array script and the merge line are read from that page, so the snippet a reader copies is
 the one tested: two array tasks in separate, concurrent processes (``SLURM_ARRAY_TASK_ID`` 1 and
 2 of 2), then ``tp-course merge``, against one unsharded ``tp-course grade`` of the same class.
 """
@@ -18,18 +18,18 @@ import pytest
 
 from . import students as S
 
-README = S.REPO / "README.md"
+PAGE = S.REPO / "docs" / "scaling-out.md"
 FENCED = re.compile(r"^```(?P<lang>\w*)\n(?P<body>.*?)^```", re.M | re.S)
 
 
-def readme_block(marker: str, lang: str = "bash") -> str:
-    """The one fenced ``lang`` block of README.md that contains ``marker``."""
+def page_block(marker: str, lang: str = "bash") -> str:
+    """The one fenced ``lang`` block of docs/scaling-out.md that contains ``marker``."""
     blocks = [
         m["body"]
-        for m in FENCED.finditer(README.read_text(encoding="utf-8"))
+        for m in FENCED.finditer(PAGE.read_text(encoding="utf-8"))
         if m["lang"] == lang and marker in m["body"]
     ]
-    assert len(blocks) == 1, f"README.md should hold one {lang} block with {marker!r}"
+    assert len(blocks) == 1, f"docs/scaling-out.md should hold one {lang} block with {marker!r}"
     return blocks[0]
 
 
@@ -65,7 +65,7 @@ def env(tmp_path) -> dict[str, str]:
 
 
 def test_slurm_array_tasks_merge_into_the_unsharded_csv(course, env):
-    script = readme_block("#SBATCH --array")
+    script = page_block("#SBATCH --array")
     (course / "grade.sh").write_text(script, encoding="utf-8")
     tasks = [
         subprocess.Popen(
@@ -86,7 +86,7 @@ def test_slurm_array_tasks_merge_into_the_unsharded_csv(course, env):
     graded = [sorted(p.stem for p in (shard / "results").glob("*.json")) for shard in shards]
     assert graded == [["ada", "cyd"], ["bob", "dan"]]  # disjoint slices of the sorted ids
 
-    merge_line = re.search(r'--wrap "([^"]+)"', readme_block("sbatch --dependency"))[1]
+    merge_line = re.search(r'--wrap "([^"]+)"', page_block("sbatch --dependency"))[1]
     assert merge_line.startswith("tp-course merge ")
     merged = subprocess.run(
         ["bash", "-c", merge_line], cwd=course, env=env, capture_output=True, text=True
