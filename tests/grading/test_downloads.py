@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from tp_helpers.grading import grade_class
-from tp_helpers.grading.downloads import DownloadError, read_download
+from tp_helpers.grading.downloads import DownloadError, _canvas_fields, read_download
 
 from . import students as S
 
@@ -134,6 +134,46 @@ def test_unpacked_canvas_folder_reads_like_its_zip(tmp_path, notebooks):
         assert a.problem or a.path.read_bytes() == b.path.read_bytes()
 
 
+@pytest.mark.parametrize(
+    ("name", "key", "late", "original"),
+    [
+        ("turingalan_1004_5556_tp7_anon_v2.ipynb", "1004", False, "tp7_anon_v2.ipynb"),
+        ("lovelaceada_1001_5001_TP7 final (Ada) é.ipynb", "1001", False, "TP7 final (Ada) é.ipynb"),
+        ("obrienseán_LATE_1002_5002_LATE_tp7-1.ipynb", "1002", True, "LATE_tp7-1.ipynb"),
+        (
+            "hopper2grace_1003_5003_2026_12_01_tp7_qa-1.ipynb",
+            "1003",
+            False,
+            "2026_12_01_tp7_qa-1.ipynb",
+        ),
+        ("anon_Xk3p9_5004_my_anon_7_8.ipynb", "anon_Xk3p9", False, "my_anon_7_8.ipynb"),
+        ("LATE_anon_Q2w9z_5005_tp7_LATE.ipynb", "anon_Q2w9z", True, "tp7_LATE.ipynb"),
+        ("noetheremmy_1006_text.html", "1006", False, None),
+        ("LATE_anon_Q2w9z_link.html", "anon_Q2w9z", True, None),
+    ],
+)
+def test_canvas_names_read_by_the_platform_grammar(name, key, late, original):
+    """Canvas writes ``[users_name, LATE, id].compact.join("_")``, then ``_<attachment id>_``
+    and the student's own file name, which may hold anything Canvas keeps."""
+    fields = _canvas_fields(name)
+    assert (fields["key"], fields["late"], fields["original"]) == (key, late, original)
+
+
+def test_a_file_name_holding_anon_does_not_stop_the_download(tmp_path, notebooks):
+    download = make_zip(
+        tmp_path / "canvas.zip",
+        {
+            "turingalan_1004_5556_tp7_anon_v2.ipynb": notebooks["full"],
+            "lovelaceada_1001_5001_tiny_lab.ipynb": notebooks["partial"],
+        },
+    )
+    read = read_download(download, LAB, tmp_path / "out")
+    assert [(s.student_id, s.problem) for s in read.submissions] == [("1001", ""), ("1004", "")]
+    turing = read.submissions[1]
+    assert turing.path.read_bytes() == notebooks["full"]
+    assert turing.feedback_name == "turingalan_1004_5556"
+
+
 # --- Moodle ------------------------------------------------------------------------------------
 
 
@@ -221,6 +261,62 @@ def test_blackboard_latest_attempt_and_receipts(tmp_path, notebooks):
     )
 
 
+def french_receipt(name: str, user: str, attempt: str) -> str:
+    """A receipt as Blackboard writes it for a French-speaking user (labels translated)."""
+    return (
+        f"Nom : {name} ({user})\nDevoir : TP7 tiny\n"
+        "Date de soumission : mardi 1 décembre 2026 09 h 30 min 00 s CET\n"
+        "Note actuelle : Doit être noté\n\nFichiers :\n"
+        f"\tNom de fichier original : tiny_lab.ipynb\n\tNom de fichier : {attempt}_tiny_lab.ipynb\n"
+    )
+
+
+def test_blackboard_translated_receipt_keys_the_username_from_the_file_name(tmp_path, notebooks):
+    ada = "TP7 tiny_ada_lovelace_attempt_2026-12-01-09-30-00"
+    bob = "TP7 tiny_b_o_b_attempt_2026-12-01-10-00-00"
+    download = make_zip(
+        tmp_path / "gradebook_NLP101_TP7.zip",
+        {
+            f"{ada}_tiny_lab.ipynb": notebooks["full"],
+            f"{ada}.txt": french_receipt("Ada Lovelace", "ada_lovelace", ada),
+            f"{bob}_tiny_lab.ipynb": notebooks["partial"],
+            f"{bob}.txt": "Devoir : TP7 tiny\nFichiers :\n",  # no name line at all
+        },
+    )
+    read = read_download(download, LAB, tmp_path / "out")
+    assert [(s.student_id, s.name) for s in read.submissions] == [
+        ("ada_lovelace", "Ada Lovelace"),
+        ("b_o_b", ""),
+    ]
+
+
+def test_blackboard_receipt_and_file_name_disagreeing_is_reported(tmp_path, notebooks):
+    ada = "TP7 tiny_ada_lovelace_attempt_2026-12-01-09-30-00"
+    download = make_zip(
+        tmp_path / "gradebook.zip",
+        {
+            f"{ada}_tiny_lab.ipynb": notebooks["full"],
+            f"{ada}.txt": french_receipt("Ada Lovelace", "lovelace", ada),
+        },
+    )
+    with pytest.raises(DownloadError, match=r"receipt names the username 'lovelace'.*--assignment"):
+        read_download(download, LAB, tmp_path / "out")
+
+
+def test_blackboard_without_receipts_needs_the_assignment_name(tmp_path, notebooks):
+    download = make_zip(
+        tmp_path / "gradebook.zip",
+        {
+            "TP7_s_1234_attempt_2026-12-01-09-30-00_tiny_lab.ipynb": notebooks["full"],
+            "TP7_s_5678_attempt_2026-12-01-09-31-00_tiny_lab.ipynb": notebooks["partial"],
+        },
+    )
+    with pytest.raises(DownloadError, match="usernames may hold '_'.*--assignment"):
+        read_download(download, LAB, tmp_path / "out")
+    read = read_download(download, LAB, tmp_path / "out", assignment="TP7")
+    assert [s.student_id for s in read.submissions] == ["s_1234", "s_5678"]
+
+
 # --- names that fit no pattern, forced layouts, unsafe zips ------------------------------------
 
 
@@ -258,15 +354,94 @@ def test_a_zip_entry_outside_the_folder_is_refused(tmp_path, notebooks, evil):
     assert not (out / "downloads").exists()
 
 
-def test_a_zip_bomb_is_refused(tmp_path, notebooks):
-    download = tmp_path / "canvas.zip"
-    with zipfile.ZipFile(download, "w", zipfile.ZIP_DEFLATED) as archive:
+#: one line of the warning a training loop printed at every step (the shape of a real log)
+WARNING_LINE = (
+    "/usr/lib/python3/dist-packages/transformers/trainer.py:1234: UserWarning: "
+    "`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+    "`torch.amp.GradScaler('cuda', args...)` instead.\n"
+)
+
+
+def with_log(nb, size: int) -> bytes:
+    """``nb`` whose first code cell printed ``size`` bytes of one repeated warning."""
+    nb = nbformat.from_dict(nb)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    text = WARNING_LINE * (size // len(WARNING_LINE))
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=text)]
+    return nbformat.writes(nb).encode()
+
+
+def write_huge_entry(archive: zipfile.ZipFile, name: str, size: int) -> None:
+    """An entry of ``size`` bytes streamed in, as a platform's zipper writes a large file."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 12, 1, 9, 30, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    chunk = b"\0" * 2**26
+    with archive.open(info, "w", force_zip64=True) as out:
+        for start in range(0, size, len(chunk)):
+            out.write(chunk[: size - start])
+
+
+@pytest.fixture(scope="module")
+def hostile_canvas(tmp_path_factory, solved_nb, notebooks) -> Path:
+    """A Canvas download: a perfect notebook, one with 60 MB of a repeated warning in an output
+    (deflating over 250 times), and one entry inflating to 2.1 GiB."""
+    path = tmp_path_factory.mktemp("hostile") / "NLP-101-TP7_submissions.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("lovelaceada_101_9001_tiny_lab.ipynb", notebooks["full"])
-        archive.writestr("hoppergrace_102_9002_tiny_lab.ipynb", b"\0" * (64 * 2**20))
-    assert download.stat().st_size < 2**20
-    with pytest.raises(DownloadError, match="zip bomb"):
-        read_download(download, LAB, tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+        archive.writestr("hoppergrace_102_9002_tiny_lab.ipynb", with_log(solved_nb, 60 * 10**6))
+        write_huge_entry(archive, "turingalan_103_9003_tiny_lab.ipynb", int(2.1 * 2**30))
+    return path
+
+
+def test_a_compressible_notebook_is_read_and_an_oversized_one_costs_its_student(hostile_canvas):
+    with zipfile.ZipFile(hostile_canvas) as archive:
+        log = archive.getinfo("hoppergrace_102_9002_tiny_lab.ipynb")
+    assert log.file_size > 60 * 10**6 and log.file_size / log.compress_size > 250
+    out = hostile_canvas.parent / "unpacked"
+    download = read_download(hostile_canvas, LAB, out)
+    assert download.line() == (
+        "Canvas download: 3 students, 0 late, 1 with a notebook too large or damaged"
+    )
+    by_key = {s.student_id: s for s in download.submissions}
+    assert by_key["102"].path.stat().st_size == log.file_size and not by_key["102"].problem
+    assert by_key["103"].problem.startswith(
+        "the notebook inflates to 2.1 GiB, over the 512 MiB a notebook may have"
+    )
+    written = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    assert written < 100 * 2**20  # the 2.1 GiB entry was never inflated
+
+
+def test_one_oversized_notebook_among_good_ones_grades_the_class(
+    hostile_canvas, tmp_path, notebooks
+):
+    """The log's warnings lie outside the graded regions: its student is graded like any."""
+    run = grade(hostile_canvas, tmp_path / "out")
+    graded = rows(run.out_dir)
+    assert graded["101"]["status"] == "ok" and graded["101"]["score"] == graded["101"]["max_score"]
+    assert exercise_points(graded["102"]) == exercise_points(graded["101"])
+    assert graded["103"]["status"] == "invalid_notebook"
+    assert "inflates to 2.1 GiB, over the 512 MiB" in graded["103"]["reason"]
+
+
+def test_a_damaged_entry_costs_its_student_alone(tmp_path, notebooks):
+    download = make_zip(
+        tmp_path / "canvas.zip",
+        {
+            "lovelaceada_101_9001_tiny_lab.ipynb": notebooks["full"],
+            "hoppergrace_102_9002_tiny_lab.ipynb": notebooks["partial"],
+        },
+    )
+    data = bytearray(download.read_bytes())
+    with zipfile.ZipFile(download) as archive:
+        info = archive.getinfo("hoppergrace_102_9002_tiny_lab.ipynb")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 100 : start + 110] = b"\xff" * 10  # a bit rot in the compressed bytes
+    download.write_bytes(bytes(data))
+    read = read_download(download, LAB, tmp_path / "out")
+    by_key = {s.student_id: s for s in read.submissions}
+    assert not by_key["101"].problem
+    assert by_key["102"].problem.startswith("the notebook cannot be taken out of the zip")
+    assert not (tmp_path / "out" / "canvas" / "102.ipynb").exists()
 
 
 def test_an_nbgrader_tree_in_a_zip(tmp_path, notebooks):

@@ -17,7 +17,9 @@ Per student one notebook is chosen: the latest Blackboard attempt, then the note
 lab, then the latest re-upload. No notebook, or two that no rule separates, gives the student a
 :class:`.Submission` with a ``problem`` (graded ``invalid_notebook`` with that reason): never a
 silent pick. A zip is read in place; only the chosen notebooks are written, into the output
-folder, and a zip with an entry that points outside it, or that inflates beyond reason, is refused.
+folder. What no platform writes (an entry that points outside the zip's folder, a symbolic link)
+refuses the whole zip; a notebook that inflates beyond :data:`MAX_NOTEBOOK_BYTES`, or that cannot
+be inflated, costs its student alone: a ``problem`` naming the size or the damage.
 """
 
 from __future__ import annotations
@@ -29,30 +31,45 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from zlib import error as zlib_error
 
 from .submission import Submission, SubmissionsError, discover
 
 LAYOUTS = ("canvas", "moodle", "blackboard", "flat", "nbgrader")
 PLATFORMS = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard"}
 
-#: a zip whose entries declare more than this, in all, is refused (a class of notebooks is far less)
+#: the most one notebook may inflate to. A TP7 notebook with its outputs weighs 0.1-1 MiB; one
+#: with many inline figures, or a training loop that printed a warning at every step, reaches tens
+#: of MiB (60 MB of one repeated ``UserWarning`` line is the largest seen). 512 MiB is eight times
+#: that, more than Jupyter or Colab open comfortably, and parsing a notebook that size still fits
+#: a grading machine (measured: 5 s and 2.8 GiB peak for 505 MiB of log lines).
+MAX_NOTEBOOK_BYTES = 512 * 2**20
+#: the most the notebooks written from one zip may add up to: 16 notebooks at the limit, or
+#: thousands of real ones (a zip that would exceed it is refused before anything is written)
 MAX_TOTAL_BYTES = 8 * 2**30
-#: an entry larger than MIN_BOMB_BYTES that inflates more than this many times is refused
-MAX_RATIO = 100
-MIN_BOMB_BYTES = 10 * 2**20
 MAX_ENTRIES = 100_000
+#: a Blackboard receipt is a few hundred bytes; only its start is read
+MAX_RECEIPT_BYTES = 64 * 2**10
 
 #: files that archivers and file managers add, never a student's
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$|\._)")
-_DIGITS = re.compile(r"[0-9]+")
-_CANVAS_ENTRY = re.compile(r"(?P<head>.+)_(?P<kind>text|link)\.html")
+#: Canvas's names (lib/content_zipper.rb): ``[users_name, late ? "LATE" : nil, id].compact
+#: .join("_")``, where ``id`` is the user id or ``anon_<anonymous id>`` (and ``users_name`` is nil
+#: under anonymous grading); an upload adds ``_<attachment id>_<display name>``, a text or URL
+#: entry ``_text.html`` / ``_link.html``. Canvas removes ``_<digits>_`` from ``users_name``, so
+#: the first ``_<digits>_<digits>_`` ends the key: whatever follows is the student's own name.
+_CANVAS_WHO = (
+    r"(?:(?P<late_anon>LATE_)?anon_(?P<anon>[A-Za-z0-9]+)"
+    r"|(?P<sortable>.+?)(?P<late>_LATE)?_(?P<user>[0-9]+))"
+)
+_CANVAS_FILE = re.compile(rf"(?P<prefix>{_CANVAS_WHO}_(?P<attachment>[0-9]+))_(?P<original>.+)")
+_CANVAS_ENTRY = re.compile(rf"{_CANVAS_WHO}_(?P<kind>text|link)\.html")
 _MOODLE = re.compile(
     r"(?P<name>.+)_(?P<pid>[0-9]+)_assignsubmission_(?P<plugin>[a-z]+)(?:_(?P<rest>.*))?"
 )
 _BLACKBOARD = re.compile(
     r"(?P<head>.+)_attempt_(?P<ts>[0-9]{4}(?:-[0-9]{2}){5})(?:_(?P<name>.+)|(?P<receipt>\.txt))"
 )
-_RECEIPT_NAME = re.compile(r"^\s*Name:\s*(?P<name>.*?)\s*\((?P<user>[^()\s]+)\)\s*$", re.MULTILINE)
 #: a re-upload's suffix: Canvas ``tp7_qa-1.ipynb``, a browser's or Colab's ``tp7_qa (1).ipynb``
 _REVISION = re.compile(r"(?P<base>.*?)(?:-(?P<dash>[0-9]+)| \((?P<paren>[0-9]+)\))?")
 
@@ -69,6 +86,11 @@ class DownloadError(SubmissionsError):
     """A download that cannot be read as any layout, or a zip refused as unsafe."""
 
 
+class EntryProblem(Exception):
+    """One student's notebook cannot be written from the zip (too large, damaged, encrypted):
+    that student's ``problem``, never the class's."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """One file of a student's submission, before any choice."""
@@ -76,6 +98,7 @@ class Entry:
     path: str  # inside the zip or the folder, '/'-separated
     original: str  # the name the student gave it
     attempt: str = ""  # Blackboard's timestamp (sorts as it reads)
+    prefix: str = ""  # Canvas: the name up to the attachment id (a feedback file's name)
 
 
 @dataclass
@@ -105,10 +128,14 @@ class Download:
             parts.append(f"{late} late")
         problems = [s.problem for s in self.submissions if s.problem]
         missing = sum(p.startswith("no notebook") for p in problems)
+        several = sum(p.startswith("several notebooks") for p in problems)
+        others = len(problems) - missing - several
         if missing:
             parts.append(f"{missing} without a notebook")
-        if len(problems) - missing:
-            parts.append(f"{len(problems) - missing} with notebooks no rule separates")
+        if several:
+            parts.append(f"{several} with notebooks no rule separates")
+        if others:
+            parts.append(f"{others} with a notebook too large or damaged")
         return f"{what}: {', '.join(parts)}"
 
 
@@ -143,7 +170,7 @@ def read_download(
     layout = layout or _detect(names)
     if layout in ("flat", "nbgrader"):
         return Download(layout, discover(path, notebook_name, assignment))
-    students = _parse(layout, names, lambda name: (path / name).read_bytes())
+    students = _parse(layout, names, lambda name: _read_file_head(path / name), assignment)
     submissions = [
         _submission(layout, student, notebook_name, lambda entry: path / entry.path)
         for student in students
@@ -152,6 +179,15 @@ def read_download(
 
 
 # --- recognising a layout ---------------------------------------------------------------------
+
+
+def _read_file_head(path: Path) -> bytes:
+    """The start of a small file of an unpacked download (a Blackboard receipt)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_RECEIPT_BYTES)
+    except OSError:
+        return b""
 
 
 def _detect(names: list[str]) -> str:
@@ -167,140 +203,181 @@ def _detect(names: list[str]) -> str:
     return "flat"
 
 
-def _parse(layout: str, names: list[str], read) -> list[Student]:
-    parse = {"canvas": _parse_canvas, "moodle": _parse_moodle, "blackboard": _parse_blackboard}
-    students: dict[str, Student] = {}
-    if layout == "blackboard":  # receipts first: they name the students
-        names = sorted(names, key=lambda name: not name.endswith(".txt"))
+def _parse(layout: str, names: list[str], read, assignment: str | None = None) -> list[Student]:
     for name in names:
-        if not parse[layout](name, students, read):
+        if not _fits(layout, name):
             raise DownloadError(
                 f"{name}: this file name does not follow the {PLATFORMS[layout]} download's "
                 f"pattern {_PATTERNS[layout]}. Pass the download as the platform wrote it "
                 "(do not rename files), or force another layout with --layout "
                 f"{'|'.join(LAYOUTS)}."
             )
+    if layout == "blackboard":
+        students = _parse_blackboard(names, read, assignment)
+    else:
+        students = {}
+        for name in names:
+            (_parse_canvas if layout == "canvas" else _parse_moodle)(name, students)
     return [students[key] for key in sorted(students)]
+
+
+def _fits(layout: str, name: str) -> bool:
+    """Whether ``name`` follows the layout's pattern (:data:`_PATTERNS`)."""
+    if layout == "canvas":
+        return "/" not in name and _canvas_fields(name) is not None
+    if layout == "blackboard":
+        return "/" not in name and _BLACKBOARD.fullmatch(name) is not None
+    top, *inside = PurePosixPath(name).parts
+    match = _MOODLE.fullmatch(top)
+    return match is not None and bool(inside) != bool(match["rest"])
 
 
 def _canvas_fields(name: str) -> dict | None:
     """``{key, sortable, late, original, prefix}`` of a Canvas file name, else ``None``.
 
-    ``original`` is ``None`` for a text or URL entry (``…_<user_id>_text.html``); ``prefix`` is
-    the name up to the attachment id, what Canvas matches a feedback file on.
+    Read by Canvas's grammar (:data:`_CANVAS_FILE`), never by searching tokens: a student's own
+    file name may hold ``anon``, ``LATE``, digits and underscores. ``original`` is ``None`` for
+    a text or URL entry; ``prefix`` is the name up to the attachment id, what Canvas matches a
+    feedback file on.
     """
-    who = _canvas_who(name.split("_"))
-    if who and len(who[3]) >= 2 and _DIGITS.fullmatch(who[3][0]):
-        key, sortable, late, rest = who
-        original = "_".join(rest[1:])
-        prefix = name[: len(name) - len(original) - 1]
-        return {
-            "key": key,
-            "sortable": sortable,
-            "late": late,
-            "original": original,
-            "prefix": prefix,
-        }
-    entry = _CANVAS_ENTRY.fullmatch(name)
-    who = _canvas_who(entry["head"].split("_")) if entry else None
-    if who and not who[3]:
-        return {"key": who[0], "sortable": who[1], "late": who[2], "original": None, "prefix": ""}
-    return None
-
-
-def _canvas_who(tokens: list[str]) -> tuple[str, str, bool, list[str]] | None:
-    """``(key, sortable name, late, tokens after the key)``: the key is ``anon_<id>``, else the
-    first numeric token after the name that ends the tokens or precedes another numeric one."""
-    if "anon" in tokens[:-1]:
-        at = tokens.index("anon")
-        key, head, rest = f"anon_{tokens[at + 1]}", tokens[:at], tokens[at + 2 :]
+    match = _CANVAS_FILE.fullmatch(name) or _CANVAS_ENTRY.fullmatch(name)
+    if match is None:
+        return None
+    if match["anon"]:
+        key, sortable, late = f"anon_{match['anon']}", "", bool(match["late_anon"])
     else:
-        at = next(
-            (
-                i
-                for i in range(1, len(tokens))
-                if _DIGITS.fullmatch(tokens[i])
-                and (i == len(tokens) - 1 or _DIGITS.fullmatch(tokens[i + 1]))
-            ),
-            None,
-        )
-        if at is None:
-            return None
-        key, head, rest = tokens[at], tokens[:at], tokens[at + 1 :]
-    late = "LATE" in head[-1:] or "LATE" in rest[:1]
-    head = head[:-1] if head[-1:] == ["LATE"] else head
-    rest = rest[1:] if rest[:1] == ["LATE"] else rest
-    return key, "_".join(head), late, rest
+        key, sortable, late = match["user"], match["sortable"], bool(match["late"])
+    upload = match.re is _CANVAS_FILE
+    return {
+        "key": key,
+        "sortable": sortable,
+        "late": late,
+        "original": match["original"] if upload else None,
+        "prefix": match["prefix"] if upload else "",
+    }
 
 
-def _parse_canvas(name: str, students: dict[str, Student], read) -> bool:
-    if "/" in name:
-        return False
+def _parse_canvas(name: str, students: dict[str, Student]) -> None:
     fields = _canvas_fields(name)
-    if fields is None:
-        return False
     student = students.setdefault(fields["key"], Student(fields["key"], fields["sortable"]))
     student.late = student.late or fields["late"]
-    if fields["original"] is not None:
-        student.entries.append(Entry(name, fields["original"]))
-        student.feedback_name = student.feedback_name or fields["prefix"]
+    if fields["original"] is not None:  # the feedback goes under the graded notebook's prefix
+        student.entries.append(Entry(name, fields["original"], prefix=fields["prefix"]))
     else:
         student.entries.append(Entry(name, name))  # a text or URL entry: never a notebook
-    return True
 
 
-def _parse_moodle(name: str, students: dict[str, Student], read) -> bool:
+def _parse_moodle(name: str, students: dict[str, Student]) -> None:
     top, *inside = PurePosixPath(name).parts
     match = _MOODLE.fullmatch(top)
-    if match is None:
-        return False
-    if inside:  # folder mode: <Full Name>_<pid>_assignsubmission_file[_]/<files>
-        if match["rest"]:
-            return False
-        original = "/".join(inside)
-    else:  # flat mode: <Full Name>_<pid>_assignsubmission_file_<name>
-        if not match["rest"]:
-            return False
-        original = match["rest"]
+    # folder mode: <Full Name>_<pid>_assignsubmission_file[_]/<files>; flat mode:
+    # <Full Name>_<pid>_assignsubmission_file_<name>
+    original = "/".join(inside) if inside else match["rest"]
     student = students.setdefault(match["pid"], Student(match["pid"], match["name"]))
     student.feedback_name = f"{match['name']}_{match['pid']}_assignsubmission_file"
     student.entries.append(Entry(name, original if match["plugin"] == "file" else name))
-    return True
 
 
-def _parse_blackboard(name: str, students: dict[str, Student], read) -> bool:
-    """Receipts come first (:func:`_parse`): they name the student, username in parentheses."""
-    match = _BLACKBOARD.fullmatch(name) if "/" not in name else None
-    if match is None:
-        return False
-    head = match["head"]
-    if match["receipt"]:
-        receipt = _RECEIPT_NAME.search(read(name).decode("utf-8", "replace"))
-        if receipt and head.endswith(f"_{receipt['user']}"):
-            students.setdefault(receipt["user"], Student(receipt["user"], receipt["name"]))
-        return True
-    known = [user for user in students if head.endswith(f"_{user}")]
-    user = max(known, key=len) if known else head.rsplit("_", 1)[-1]
-    student = students.setdefault(user, Student(user))
-    student.entries.append(Entry(name, match["name"], attempt=match["ts"]))
-    return True
+def _parse_blackboard(names: list[str], read, assignment: str | None) -> dict[str, Student]:
+    """Students by username: what lies between the assignment's name and ``_attempt_`` in the
+    file name (Blackboard's pattern), checked against the receipt's ``(username)``.
+
+    Usernames may hold ``_``, so the assignment's name must be known: ``--assignment``, else
+    the receipt line that holds it (``Assignment: TP7``, in any language). Never guessed.
+    """
+    matches = {name: _BLACKBOARD.fullmatch(name) for name in names}
+    receipts = {
+        match["head"]: read(name).decode("utf-8", "replace")
+        for name, match in matches.items()
+        if match["receipt"]
+    }
+    title = assignment or _blackboard_assignment(matches, receipts)
+    students: dict[str, Student] = {}
+    for name, match in matches.items():
+        head = match["head"]
+        if not head.startswith(f"{title}_") or len(head) <= len(title) + 1:
+            raise DownloadError(
+                f"{name}: the name does not start with the assignment's name {title!r} and "
+                "'_'; pass --assignment with the assignment's name exactly as the file names "
+                "begin."
+            )
+        user = head[len(title) + 1 :]
+        student = students.setdefault(user, Student(user))
+        if match["receipt"]:
+            student.name = student.name or _receipt_name(name, receipts[head], user, title)
+        else:
+            student.entries.append(Entry(name, match["name"], attempt=match["ts"]))
+    return students
+
+
+def _blackboard_assignment(matches: dict, receipts: dict[str, str]) -> str:
+    """The assignment's name: the value of a receipt line (``<label>: <value>``) that every
+    file name starts with, followed by ``_``."""
+    heads = {match["head"] for match in matches.values()}
+    found = set()
+    for text in receipts.values():
+        for line in text.splitlines():
+            value = line.partition(":")[2].strip()
+            if value and all(head.startswith(f"{value}_") for head in heads):
+                found.add(value)
+    if len(found) == 1:
+        return found.pop()
+    what = (
+        f"several receipt lines could be its name ({', '.join(sorted(found))})"
+        if found
+        else "no receipt names it"
+    )
+    raise DownloadError(
+        f"Blackboard download: cannot tell where the assignment's name ends and the username "
+        f"begins in the file names ({what}; usernames may hold '_'). Pass --assignment with "
+        "the assignment's name as the file names begin, e.g. --assignment 'TP7'."
+    )
+
+
+#: a receipt's name line in any language: ``Name: Ada Lovelace (alovelace)``, ``Nom : …``
+_RECEIPT_LINE = re.compile(r"^[^:\n]*:\s*(?P<name>.*?)\s*\((?P<user>[^()\s]+)\)\s*$", re.M)
+
+
+def _receipt_name(name: str, text: str, user: str, title: str) -> str:
+    """The student's full name from the receipt, which must name the same username."""
+    lines = list(_RECEIPT_LINE.finditer(text))
+    for line in lines:
+        if line["user"] == user:
+            return line["name"]
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if lines and lines[0].group(0).strip() == first.strip():
+        raise DownloadError(
+            f"{name}: the receipt names the username {lines[0]['user']!r}, the file name "
+            f"{user!r} (after the assignment's name {title!r}). Pass --assignment with the "
+            "assignment's name exactly as the file names begin."
+        )
+    return ""
 
 
 # --- choosing one notebook per student ----------------------------------------------------------
 
 
 def _submission(layout: str, student: Student, notebook_name: str, locate) -> Submission:
-    """The student's :class:`.Submission`: the chosen notebook, or the reason there is none."""
+    """The student's :class:`.Submission`: the chosen notebook, or the reason there is none.
+
+    ``locate`` gives the chosen entry's path (writing it, from a zip); it raises
+    :class:`EntryProblem` when that notebook cannot be written, which costs this student alone.
+    """
+    chosen, problem = choose_notebook(student.entries, notebook_name)
     common = {
         "platform": layout,
         "name": student.name,
         "late": student.late,
-        "feedback_name": student.feedback_name,
+        # Canvas re-attaches a feedback file under the display name of the attachment its name
+        # points to: the graded notebook's, so that the file keeps a notebook's name
+        "feedback_name": chosen.prefix if chosen and chosen.prefix else student.feedback_name,
     }
-    chosen, problem = choose_notebook(student.entries, notebook_name)
     if chosen is None:
         return Submission(student.key, Path(student.key), problem=problem, **common)
-    return Submission(student.key, locate(chosen), **common)
+    try:
+        return Submission(student.key, locate(chosen), **common)
+    except EntryProblem as exc:
+        return Submission(student.key, Path(student.key), problem=str(exc), **common)
 
 
 def choose_notebook(entries: Iterable[Entry], notebook_name: str) -> tuple[Entry | None, str]:
@@ -341,7 +418,13 @@ def choose_notebook(entries: Iterable[Entry], notebook_name: str) -> tuple[Entry
 def _read_zip(
     path: Path, notebook_name: str, unpack_dir: Path, layout: str | None, assignment: str | None
 ) -> Download:
-    with zipfile.ZipFile(path) as archive:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DownloadError(
+            f"{path}: not a zip that can be read ({exc}); download the submissions again."
+        ) from None
+    with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
         check_zip(path, infos)
         infos = [info for info in infos if not _JUNK.search(info.filename)]
@@ -351,26 +434,61 @@ def _read_zip(
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
-        if layout in ("flat", "nbgrader"):  # unpack the notebooks, then read the folder
-            for info in infos:
-                if info.filename.lower().endswith(".ipynb"):
-                    _extract(archive, info, target / info.filename)
-            return Download(layout, discover(target, notebook_name, assignment))
-        students = _parse(layout, names, archive.read)
+        budget = _Budget(path)
+        if layout in ("flat", "nbgrader"):
+            return _read_zipped_tree(
+                archive, infos, target, layout, notebook_name, assignment, budget
+            )
+        students = _parse(layout, names, lambda name: _read_head(archive, name), assignment)
         submissions = []
         for student in students:
 
             def locate(entry: Entry, key: str = student.key) -> Path:
                 destination = target / f"{key}.ipynb"
-                _extract(archive, archive.getinfo(entry.path), destination)
+                _extract(archive, archive.getinfo(entry.path), destination, budget)
                 return destination
 
             submissions.append(_submission(layout, student, notebook_name, locate))
     return Download(layout, submissions)
 
 
+def _read_zipped_tree(archive, infos, target, layout, notebook_name, assignment, budget):
+    """A zip of ``<student_id>.ipynb`` files or of an nbgrader tree: its notebooks written, then
+    the folder read; a notebook that cannot be written is its student's problem."""
+    problems = {}
+    for info in infos:
+        if info.filename.lower().endswith(".ipynb"):
+            try:
+                _extract(archive, info, target / info.filename, budget)
+            except EntryProblem as exc:
+                problems[_tree_student(info.filename, layout)] = str(exc)
+    try:
+        found = discover(target, notebook_name, assignment) if any(target.iterdir()) else []
+    except SubmissionsError:
+        if not problems:
+            raise
+        found = []
+    found = [s for s in found if s.student_id not in problems]
+    found += [Submission(key, Path(key), problem=problem) for key, problem in problems.items()]
+    return Download(layout, sorted(found, key=lambda s: s.student_id))
+
+
+def _tree_student(name: str, layout: str) -> str:
+    """The student a notebook of a flat folder or an nbgrader tree belongs to."""
+    parts = PurePosixPath(name).parts
+    if layout == "flat" or len(parts) < 3:
+        return PurePosixPath(name).stem
+    return parts[-3]  # [submitted/]<student>/<assignment>/<notebook>
+
+
 def check_zip(path: Path, infos: list[zipfile.ZipInfo]) -> None:
-    """Refuse a zip that could write outside its folder or inflate beyond reason."""
+    """Refuse a zip that no platform writes (an entry outside its folder, a symbolic link), or
+    whose notebooks would add up to more than :data:`MAX_TOTAL_BYTES`.
+
+    How much an entry inflates is not a reason: a log printed at every step deflates hundreds
+    of times. A notebook over :data:`MAX_NOTEBOOK_BYTES` is never written (its student gets the
+    reason), so it counts for nothing in the total.
+    """
     if len(infos) > MAX_ENTRIES:
         raise DownloadError(f"{path}: {len(infos)} files; refused (more than {MAX_ENTRIES}).")
     total = 0
@@ -385,26 +503,87 @@ def check_zip(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             )
         if stat.S_ISLNK(info.external_attr >> 16):
             raise DownloadError(
-                f"{path}: the entry {name!r} is a symbolic link; the zip is refused."
+                f"{path}: the entry {name!r} is a symbolic link; the zip is refused (a "
+                "platform's download never holds one). Download the submissions again."
             )
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > MIN_BOMB_BYTES and ratio > MAX_RATIO:
-            raise DownloadError(
-                f"{path}: the entry {name!r} inflates {ratio:.0f} times to "
-                f"{info.file_size / 2**20:.0f} MiB; the zip is refused as a zip bomb (over "
-                f"{MAX_RATIO} times for a file over {MIN_BOMB_BYTES // 2**20} MiB)."
-            )
-        total += info.file_size
+        if name.lower().endswith(".ipynb") and info.file_size <= MAX_NOTEBOOK_BYTES:
+            total += info.file_size
     if total > MAX_TOTAL_BYTES:
         raise DownloadError(
-            f"{path}: its files add up to {total / 2**30:.1f} GiB; the zip is refused (over "
-            f"{MAX_TOTAL_BYTES // 2**30} GiB). Split the download, or unpack it yourself and pass "
-            "the folder."
+            f"{path}: its notebooks add up to {size_text(total)}; the zip is refused (over "
+            f"{size_text(MAX_TOTAL_BYTES)}). Download the submissions in parts (by section or "
+            "group), or unpack the zip yourself and pass the folder."
         )
 
 
-def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path) -> None:
-    """Copy one entry's bytes (never more than it declares: zipfile stops there)."""
+def size_text(count: int) -> str:
+    """``2.1 GiB``, ``512 MiB``, ``60.2 MiB``: a size as a person reads it."""
+    if count >= 2**30:
+        return f"{count / 2**30:.1f} GiB"
+    return f"{count / 2**20:.1f} MiB".replace(".0 MiB", " MiB")
+
+
+@dataclass
+class _Budget:
+    """The bytes still allowed from one zip, counted as they are written."""
+
+    path: Path
+    left: int = MAX_TOTAL_BYTES
+
+    def spend(self, count: int) -> None:
+        self.left -= count
+        if self.left < 0:  # only a zip whose sizes lie gets here: check_zip added them up
+            raise DownloadError(
+                f"{self.path}: its notebooks inflate to more than {size_text(MAX_TOTAL_BYTES)} "
+                "(more than its entries declare); the zip is refused. Download it again."
+            )
+
+
+def _extract(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, destination: Path, budget: _Budget
+) -> None:
+    """Write one notebook, counting the bytes as they inflate: past
+    :data:`MAX_NOTEBOOK_BYTES` the file is removed and :class:`EntryProblem` names the size."""
+    if info.file_size > MAX_NOTEBOOK_BYTES:
+        raise EntryProblem(_too_large(info.file_size))
     destination.parent.mkdir(parents=True, exist_ok=True)
-    with archive.open(info) as source, destination.open("wb") as out:
-        shutil.copyfileobj(source, out, 2**20)
+    written = 0
+    try:
+        with archive.open(info) as source, destination.open("wb") as out:
+            while chunk := source.read(2**20):
+                written += len(chunk)
+                if written > MAX_NOTEBOOK_BYTES:  # the zip declared less than it holds
+                    raise EntryProblem(_too_large(written, more=True))
+                budget.spend(len(chunk))
+                out.write(chunk)
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, zlib_error) as exc:
+        destination.unlink(missing_ok=True)
+        raise EntryProblem(
+            f"the notebook cannot be taken out of the zip ({_one_line(exc)}); ask the student to "
+            "submit it again, or download the submissions again"
+        ) from None
+    except BaseException:
+        destination.unlink(missing_ok=True)
+        raise
+
+
+def _too_large(size: int, more: bool = False) -> str:
+    size = f"more than {size_text(MAX_NOTEBOOK_BYTES)}" if more else size_text(size)
+    return (
+        f"the notebook inflates to {size}, over the {size_text(MAX_NOTEBOOK_BYTES)} a notebook "
+        "may have; ask the student to clear its outputs (Edit > Clear all outputs) and submit "
+        "it again"
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def _read_head(archive: zipfile.ZipFile, name: str) -> bytes:
+    """The start of a small file (a Blackboard receipt), never more."""
+    try:
+        with archive.open(name) as source:
+            return source.read(MAX_RECEIPT_BYTES)
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, zlib_error):
+        return b""
