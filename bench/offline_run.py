@@ -2,7 +2,7 @@
 
     python bench/offline_run.py [--runs 3] [--seeds 42 1 3 7 11]
 
-First N runs with the profile's own seed (their medians: the figure the README quotes), then one
+First N runs with the profile's own seed (docs/offline-resources.md quotes their medians), then one
 run per seed given with `--seeds`, the whole run's seed replaced through `TP_SEED`: the spread a
 class sees when the random start of the `qa_outputs` layer and the order of the training batches
 change. Targets (issues 9 and 15): on 20 seeds other than the profile's own and the 1 / 3 / 7 / 11

@@ -404,7 +404,7 @@ def nbgrader_env(folder: Path) -> dict[str, str]:
 
 
 def plain_nbgrader(course: Path, lab: Path, submissions: dict[str, Path]) -> dict[str, dict]:
-    """README's plain nbgrader commands on ``course``; return grades.csv rows by student."""
+    """docs/grading-a-class.md's plain nbgrader commands on ``course``; grades.csv by student."""
     env = nbgrader_env(course)
 
     def nbgrader(*args: str) -> None:
