@@ -202,7 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds of runs allowed per student (default: no limit)",
     )
-    grade.add_argument("--assignment", help="assignment folder in an nbgrader submitted/ tree")
+    grade.add_argument(
+        "--assignment",
+        help="assignment folder in an nbgrader submitted/ tree; for a Blackboard download "
+        "without receipts, the assignment's name as its file names begin",
+    )
     grade.add_argument(
         "--layout",
         choices=("canvas", "moodle", "blackboard", "flat", "nbgrader"),
@@ -248,8 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument(
         "--column",
-        help='Canvas: the assignment column, "TP7 (12345)"; Blackboard: "TP7 |12345", "TP7" '
-        "(a new column) or a header copied from a Grade Center download",
+        help='Canvas: the assignment column, "TP7 (12345)"; Blackboard: a header copied from a '
+        'Grade Center download, "TP7 |12345" with --scale (the column\'s points), or "TP7" (a '
+        "new column, created as a Text column worth 0 points)",
     )
     export.add_argument("--out", required=True, help="file to write (never the input file)")
     export.add_argument(

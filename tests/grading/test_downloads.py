@@ -505,8 +505,8 @@ def test_canvas_round_trip(tmp_path, notebooks):
     assert after["1001"][target] == "30" and after["1003"][target] == "0"
     names = zipfile.ZipFile(comments).namelist()
     assert sorted(names) == [
-        "lovelaceada_1001_5001_feedback.html",
-        "obrienseán_LATE_1002_5002_feedback.html",
+        "lovelaceada_1001_5001_feedback.ipynb",
+        "obrienseán_LATE_1002_5002_feedback.ipynb",
     ]  # the text entry has no attachment to comment on
 
 

@@ -12,14 +12,22 @@ from __future__ import annotations
 import csv
 import re
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import nbformat
 import pytest
 
 from tp_helpers.cli import main
 from tp_helpers.grading.classrun import save_result
-from tp_helpers.grading.export import ExportError, export, export_canvas, export_moodle
+from tp_helpers.grading.export import (
+    ExportError,
+    export,
+    export_canvas,
+    export_moodle,
+    moodle_stamp,
+)
 from tp_helpers.grading.report import write_reports
 from tp_helpers.grading.result import ExerciseResult, StudentResult
 
@@ -27,9 +35,10 @@ LMS = Path(__file__).parents[1] / "fixtures" / "lms"
 CANVAS = LMS / "canvas_gradebook.csv"
 MOODLE_EN = LMS / "moodle_worksheet_en.csv"
 MOODLE_FR = LMS / "moodle_worksheet_fr.csv"
+MOODLE_SCALE = LMS / "moodle_worksheet_scale_en.csv"
 BLACKBOARD = LMS / "blackboard_gradecenter.csv"
-NOW = datetime(2026, 12, 2, 16, 30)
-MOODLE_NOW = "Wednesday, 2 December 2026, 4:30 PM"
+NOW = datetime(2026, 12, 2, 2, 30, tzinfo=timezone.utc)
+MOODLE_NOW = "Wednesday, 2 December 2026, 4:30 PM"  # NOW at UTC+14, the zone furthest ahead
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -299,6 +308,48 @@ def test_moodle_headers_in_another_language_are_named(tmp_path):
     assert "Identifier" in str(error.value) and "Identifiant" in str(error.value)
 
 
+def test_moodle_scale_worksheet_is_refused_before_any_grade_is_lost(tmp_path):
+    """Moodle matches a scale-graded assignment's grades to the scale's items and skips a
+    number without a message: the export must stop, not write 30s that vanish."""
+    out = tmp_path / "worksheet.csv"
+    with pytest.raises(ExportError) as error:
+        export_moodle(graded(tmp_path, MOODLE_RESULTS[:2]), MOODLE_SCALE, out, now=NOW)
+    message = str(error.value)
+    assert "graded with a scale ('Scale' column: Not yet competent, Competent, Excellent)" in (
+        message
+    )
+    assert "Type: Point" in message and "\n" not in message
+    assert not out.exists()
+
+
+def strtotime(stamp: str, zone: str) -> datetime:
+    """The moment PHP's strtotime gives Moodle's date format in a server's time zone."""
+    wall = datetime.strptime(stamp, "%A, %d %B %Y, %I:%M %p")
+    return wall.replace(tzinfo=ZoneInfo(zone))
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Etc/GMT+12",
+        "America/Los_Angeles",
+        "UTC",
+        "Europe/Paris",
+        "Asia/Tokyo",
+        "Pacific/Kiritimati",
+    ],
+)
+@pytest.mark.parametrize("grader_zone", ["America/Los_Angeles", "Europe/Paris", "Asia/Tokyo"])
+def test_moodle_stamp_is_not_before_the_export_in_any_server_zone(zone, grader_zone):
+    """Moodle skips a row whose grade changed more than 60 s after the stamp it reads: a grade
+    given up to the export must never look newer, wherever the server and the grader are."""
+    exported = datetime(2026, 12, 2, 9, 17, 42, tzinfo=ZoneInfo(grader_zone))
+    read = strtotime(moodle_stamp(exported), zone)
+    assert read >= exported  # Moodle's test: timemodified > read + 60 s is never true
+    if zone == "Pacific/Kiritimati":  # the boundary: the zone furthest ahead reads the very minute
+        assert read - exported < timedelta(minutes=1)
+
+
 # --- feedback zips -----------------------------------------------------------------------------
 
 
@@ -311,13 +362,31 @@ def test_canvas_feedback_zip_names_match_the_re_upload(tmp_path):
         names = sorted(archive.namelist())
         assert len(names) == report.feedback_pages == len(CANVAS_RESULTS)
         for item in CANVAS_RESULTS:
-            name = f"{item.feedback_name}_feedback.html"
-            assert re.fullmatch(r"[a-z]+(_LATE)?_[0-9]+_[0-9]+_feedback\.html", name)
+            name = f"{item.feedback_name}_feedback.ipynb"
+            assert re.fullmatch(r"[a-z]+(_LATE)?_[0-9]+_[0-9]+_feedback\.ipynb", name)
             # what Canvas reads: the first two numeric tokens are the user and attachment ids
             numbers = [token for token in name.split("_") if token.isdigit()][:2]
             assert numbers == [item.student_id, "5000" + item.student_id[-1]]
-            page = grades / "feedback" / f"{item.student_id}.html"
-            assert archive.read(name) == page.read_bytes()
+            assert name in names
+
+
+def test_canvas_feedback_reads_under_the_notebook_name_canvas_gives_it(tmp_path):
+    """Canvas attaches a re-uploaded file under the submission's display name (``tp7_qa.ipynb``,
+    canvas-lms #2406): the file is a notebook that opens there and reads as the feedback."""
+    grades = graded(tmp_path, CANVAS_RESULTS)
+    pages = tmp_path / "feedback.zip"
+    export_canvas(grades, CANVAS, "TP7", tmp_path / "o.csv", feedback_zip=pages)
+    with zipfile.ZipFile(pages) as archive:
+        data = archive.read("obriensean_LATE_1002_50002_feedback.ipynb")
+    renamed = tmp_path / "tp7_qa.ipynb"  # what the student downloads from the comment
+    renamed.write_bytes(data)
+    nb = nbformat.read(renamed, as_version=4)
+    nbformat.validate(nb)
+    assert {cell.cell_type for cell in nb.cells} == {"markdown"}
+    assert "feedback, not your notebook" in nb.cells[0].source
+    assert "**Score: 18.5 / 30**" in nb.cells[0].source
+    sources = [cell.source for cell in nb.cells[1:]]
+    assert len(sources) == 6 and "3.5 / 5 points, ✗ failed" in sources[5]
 
 
 def test_moodle_feedback_zip_folders_match_the_import(tmp_path):
@@ -380,20 +449,35 @@ BLACKBOARD_RESULTS = [
 
 
 @pytest.mark.parametrize(
-    ("column_arg", "header", "new_column"),
+    ("column_arg", "scale", "header", "new_column"),
     [
-        ("TP7 |12345", "TP7 [Total Pts: 30 Score] |12345", False),
-        ("TP7", "TP7 [Total Pts: 30 Score]", True),
-        (rows(BLACKBOARD)[0][7], "TP7 [Total Pts: 30 Score] |12345", False),  # copied header
+        ("TP7 |12345", 30, "TP7 [Total Pts: 30 Score] |12345", False),
+        ("TP7", None, "TP7 [Total Pts: 30 Score]", True),
+        (rows(BLACKBOARD)[0][7], None, "TP7 [Total Pts: 30 Score] |12345", False),  # its header
     ],
 )
-def test_blackboard_upload_file(tmp_path, column_arg, header, new_column):
+def test_blackboard_upload_file(tmp_path, column_arg, scale, header, new_column):
     out = tmp_path / "upload.csv"
-    report = export(graded(tmp_path, BLACKBOARD_RESULTS), "blackboard", out, column=column_arg)
+    grades = graded(tmp_path, BLACKBOARD_RESULTS)
+    report = export(grades, "blackboard", out, column=column_arg, scale=scale)
     assert out.read_bytes().decode("utf-8") == (
         f'"Username","{header}"\r\n"alovelace","30"\r\n"sobrien","18.5"\r\n'
     )
-    assert any("new Grade Center column" in note for note in report.notes) == new_column
+    notes = " ".join(report.notes)
+    assert ("new Grade Center column" in notes) == new_column
+    assert ("a Text column worth 0 points" in notes) == new_column
+
+
+def test_blackboard_column_id_without_points_is_refused(tmp_path):
+    """``TP7 |12345`` names a column whose points nothing declares: 30-point scores would go
+    into a 20-point column unchecked. Its points come from --scale or the download's header."""
+    grades = graded(tmp_path, BLACKBOARD_RESULTS)
+    out = tmp_path / "upload.csv"
+    with pytest.raises(ExportError, match=r"'TP7 \|12345' does not say how many points.*--scale N"):
+        export(grades, "blackboard", out, column="TP7 |12345")
+    assert not out.exists()
+    export(grades, "blackboard", out, column="TP7 |12345", scale=20)
+    assert rows(out)[1:] == [["alovelace", "20"], ["sobrien", "12.33"]]
 
 
 def test_blackboard_declared_points_need_the_scale(tmp_path):

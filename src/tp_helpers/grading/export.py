@@ -31,7 +31,7 @@ import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..errors import TPError
@@ -557,6 +557,7 @@ MOODLE_LANGUAGES = {
         "maximum": ("Maximum Grade",),
         "modified": ("Last modified (grade)",),
         "comments": ("Feedback comments",),
+        "scale": ("Scale",),
         "passed": "all exercises passed",
         "failed": "exercise {} failed",
         "failed_many": "exercises {} failed",
@@ -572,6 +573,7 @@ MOODLE_LANGUAGES = {
         "maximum": ("Note maximale",),
         "modified": ("Dernière modification (note)",),
         "comments": ("Feedback par commentaires", "Commentaires de feedback"),
+        "scale": ("Barème",),
         "passed": "tous les exercices sont réussis",
         "failed": "exercice {} non réussi",
         "failed_many": "exercices {} non réussis",
@@ -604,15 +606,17 @@ def export_moodle(
     """Fill a Moodle grading worksheet's grade, date and comment cells, for Upload grading
     worksheet.
 
-    ``Last modified (grade)`` is set to now so that Moodle's import does not skip a student as
-    graded since the download. ``missing="zero"`` gives students without a result 0 and a comment
-    saying so; ``"blank"`` leaves their row as it was.
+    ``Last modified (grade)`` is set by :func:`moodle_stamp` so that Moodle's import, in any
+    server time zone, does not skip a student as graded since the download.
+    ``missing="zero"`` gives students without a result 0 and a comment saying so; ``"blank"``
+    leaves their row as it was.
     """
     results = read_results(grades_dir, "moodle")
     check_outputs(out, feedback_zip, worksheet)
     table = read_table(worksheet, "moodle")
     language, columns = _moodle_columns(table)
     words = MOODLE_LANGUAGES[language]
+    _refuse_scale(table, columns.get("scale"), words["scale"][0])
     students = _moodle_students(table, columns["identifier"])
     declared = _moodle_maximum(table, students, columns.get("maximum"))
     scale = scale_in_use(results, scale, declared, f"{worksheet}: the assignment")
@@ -627,7 +631,7 @@ def export_moodle(
             "type is off): grades only."
         )
     by_id = {r.student_id: r for r in results}
-    stamp = moodle_date(now or datetime.now())
+    stamp = moodle_stamp(now)
     edits: dict[Cell, str] = {}
     for student_id, row in students.items():
         result = by_id.get(student_id)
@@ -652,7 +656,7 @@ def export_moodle(
 def _moodle_columns(table: Table) -> tuple[str, dict[str, int]]:
     """The worksheet's language and the index of each column we read or fill."""
     for language, words in MOODLE_LANGUAGES.items():
-        keys = ("identifier", "grade", "maximum", "modified", "comments")
+        keys = ("identifier", "grade", "maximum", "modified", "comments", "scale")
         found = {key: column_index(table, words[key]) for key in keys}
         if found["identifier"] is None or found["grade"] is None:
             continue
@@ -670,6 +674,27 @@ def _moodle_columns(table: Table) -> tuple[str, dict[str, int]]:
         f"{table.path}: not a Moodle grading worksheet in a language we read. Its headers: "
         f"{', '.join(table.header)}. Expected ({expected}). Switch your Moodle language to "
         f"English or French and download it again ({_HOW['moodle']})."
+    )
+
+
+def _refuse_scale(table: Table, index: int | None, header: str) -> None:
+    """A worksheet with a ``Scale`` column belongs to an assignment graded with a scale: Moodle's
+    import looks each grade up among the scale's items (``array_search`` in
+    ``mod/assign/feedback/offline/locallib.php``) and silently skips a row whose grade is a
+    number. Refused: points cannot become scale items without the instructor's own mapping."""
+    if index is None:
+        return
+    items = next(
+        (row[index].value for row in table.rows[1:] if index < len(row) and row[index].value),
+        "",
+    )
+    listed = ", ".join(item.strip() for item in items.splitlines() if item.strip())
+    raise ExportError(
+        f"{table.path}: the assignment is graded with a scale ({header!r} column: "
+        f"{listed or 'no items shown'}), and Moodle's import skips, without a word, every "
+        "grade that is not one of those items. Set the assignment's grade type to Point "
+        "(Settings → Grade → Type: Point), download the grading worksheet again and export "
+        "that one; or enter the grades by hand."
     )
 
 
@@ -719,6 +744,27 @@ def moodle_comment(
     return f"{points_text(grade)} / {points_text(scale)} — {detail}"
 
 
+#: the most any time zone is ahead of UTC (Pacific/Kiritimati, UTC+14)
+_MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def moodle_stamp(now: datetime | None = None) -> str:
+    """``Last modified (grade)``: the wall-clock time at UTC+14 now, rounded up to the minute.
+
+    Moodle reads the cell with ``strtotime`` in the server's time zone, then skips a row whose
+    grade changed more than 60 s after that moment. The grading machine's zone says nothing of
+    the server's; no zone is ahead of UTC+14, so in every zone the stamp reads as now or later:
+    no grade given before the export looks newer than the worksheet. (Grades changed in Moodle
+    between the export and the upload are overwritten, as with any upload.) A naive ``now`` is
+    the machine's local time."""
+    moment = now or datetime.now(timezone.utc)
+    moment = (moment if moment.tzinfo else moment.astimezone()).astimezone(timezone.utc)
+    ahead = moment + _MAX_UTC_OFFSET
+    if ahead.second or ahead.microsecond:
+        ahead = ahead.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return moodle_date(ahead)
+
+
 def moodle_date(moment: datetime) -> str:
     """``Wednesday, 2 December 2026, 4:30 PM``: Moodle's English date format, whatever the
     worksheet's language, because its import reads the cell with PHP's ``strtotime``, which
@@ -746,19 +792,30 @@ def export_blackboard(
 ) -> ExportReport:
     """Write a Grade Center upload file: ``Username`` and one column, a row per result.
 
-    ``column`` is a full header copied from a Grade Center download, ``"TP7 |12345"`` (title and
-    column id) or ``"TP7"``: without an id, Blackboard adds a new column on upload.
+    ``column`` is a full header copied from a Grade Center download (it declares the column's
+    points), ``"TP7 |12345"`` (title and column id: the points must then come from ``scale``) or
+    ``"TP7"``: without an id, Blackboard adds a new column on upload.
     """
     results = read_results(grades_dir, "blackboard")
     title, declared, column_id, full = _blackboard_column(column)
+    if column_id and declared is None and scale is None:
+        raise ExportError(
+            f"--column {column!r} does not say how many points the column is worth, and "
+            "Blackboard writes a score into it as it is, whatever the column's points: pass "
+            "--scale N with the column's points possible, or the column's full header from a "
+            "Grade Center download (Work Offline → Download), e.g. "
+            "'TP7 [Total Pts: 30 Score] |12345'."
+        )
     scale = scale_in_use(results, scale, declared, f"the Grade Center column {column!r}")
     header = full or _blackboard_header(title, scale, column_id)
     report = ExportReport("blackboard", Path(out), header, scale)
     if not column_id:
         report.notes.append(
             f"{column!r} has no column id: Blackboard will add a new Grade Center column "
-            f"{title!r} on upload. To fill an existing column, pass 'TITLE |ID' with the id a "
-            "Grade Center download shows, or that download's header itself."
+            f"{title!r} on upload, a Text column worth 0 points (it counts in no total). Set "
+            "its type and points in the Grade Center (Edit Column Information), or, better, "
+            "create the column first and pass 'TITLE |ID' with --scale N, or the header of a "
+            "Grade Center download."
         )
     out_text = io.StringIO()
     writer = csv.writer(out_text, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
@@ -806,20 +863,27 @@ def feedback_entry_name(result: StudentResult) -> str:
     (Upload multiple feedback files in a zip) reads ``<name>_<participant id>_…`` folders.
     """
     if result.platform == "canvas":
-        return f"{result.feedback_name}_feedback.html"
+        return f"{result.feedback_name}_feedback.ipynb"
     return f"{result.feedback_name}/feedback.html"
 
 
 @dataclass
 class FeedbackPages:
-    """The feedback zip to write: entry name → page, and the students it cannot reach."""
+    """The feedback zip to write: entry name → file bytes, and the students it cannot reach."""
 
-    entries: dict[str, Path]
-    without_file: list[str]  # Canvas text or URL entries: no file to attach a page to
+    entries: dict[str, bytes]
+    without_file: list[str]  # no notebook to attach the feedback to (Canvas text entries…)
 
 
 def _feedback_pages(grades_dir: Path, results: list[StudentResult], platform: str) -> FeedbackPages:
-    """Every page the zip will hold, checked before anything is written."""
+    """Every file the zip will hold, read or made before anything is written.
+
+    Canvas attaches a re-uploaded file under the display name of the submission's attachment
+    (canvas-lms issue #2406: ``FileInContext.attach(…, display_name)``), so the feedback reaches
+    the student named like the notebook they submitted, whatever we call it. It is therefore a
+    notebook: under that name it opens in Jupyter or Colab and reads as the feedback. Moodle
+    keeps the file's own name: it gets the HTML page.
+    """
     foreign = [r.student_id for r in results if r.platform != platform]
     if foreign:
         raise ExportError(
@@ -831,25 +895,71 @@ def _feedback_pages(grades_dir: Path, results: list[StudentResult], platform: st
     for result in results:
         if not result.feedback_name:
             found.without_file.append(result.student_id)
-            continue
-        page = pages / f"{result.student_id}.html"
-        if not page.is_file():
-            raise ExportError(
-                f"--feedback-zip: {page} is missing. Run `tp-course grade` again with the same "
-                "--out (graded students are not graded again; the pages are rendered anew)."
-            )
-        found.entries[feedback_entry_name(result)] = page
+        elif platform == "canvas":
+            found.entries[feedback_entry_name(result)] = feedback_notebook(result).encode()
+        else:
+            found.entries[feedback_entry_name(result)] = _page_bytes(pages, result)
     return found
 
 
-def _zip_bytes(entries: dict[str, Path]) -> bytes:
+def _page_bytes(pages: Path, result: StudentResult) -> bytes:
+    page = pages / f"{result.student_id}.html"
+    try:
+        return page.read_bytes()
+    except OSError:
+        raise ExportError(
+            f"--feedback-zip: {page} is missing. Run `tp-course grade` again with the same "
+            "--out (graded students are not graded again; the pages are rendered anew)."
+        ) from None
+
+
+def feedback_notebook(result: StudentResult) -> str:
+    """The feedback page as a notebook of Markdown cells. It reaches the student under their
+    own notebook's name (Canvas renames it), so its first cell says what it is."""
+    import nbformat
+
+    from .report import STATUS_WORDS, graded_date
+    from .result import format_points
+
+    when = graded_date(result.graded_at)
+    head = [
+        f"# Feedback on your {result.lab or 'lab'}",
+        "",
+        "**This file is your grader's feedback, not your notebook**: Canvas gives it the name "
+        "of the notebook you submitted. Save it under another name (for example "
+        "`feedback.ipynb`) so that it never replaces your work.",
+        "",
+        f"**Score: {format_points(result.score)} / {format_points(result.max_score)}**"
+        + (f" (graded {when})" if when else ""),
+    ]
+    if not result.ok:
+        words = STATUS_WORDS.get(result.status, result.status)
+        head += ["", f"Status `{result.status}`: {words}."]
+    if result.reason:
+        head += ["", f"Reason: {result.reason}"]
+    cells = [nbformat.v4.new_markdown_cell("\n".join(head))]
+    for exercise in result.exercises:
+        verdict = "✓ passed" if exercise.passed else "✗ failed"
+        title = f"Exercise {exercise.id}" + (f" · {exercise.title}" if exercise.title else "")
+        points = f"{format_points(exercise.points)} / {format_points(exercise.max_points)}"
+        text = [f"## {title}", "", f"{points} points, {verdict}"]
+        if exercise.hint:  # a fence of four backticks: a hint may quote code in three
+            text += ["", "````text", exercise.hint, "````"]
+        cells.append(nbformat.v4.new_markdown_cell("\n".join(text)))
+    if result.notes:
+        notes = "\n".join(f"* {note}" for note in result.notes)
+        cells.append(nbformat.v4.new_markdown_cell(f"## Remarks\n\n{notes}"))
+    return nbformat.writes(nbformat.v4.new_notebook(cells=cells))
+
+
+def _zip_bytes(entries: dict[str, bytes]) -> bytes:
     """The zip in memory (a class's pages are small): nothing lands on disk half written."""
     buffer = io.BytesIO()
     stamp = datetime.now().timetuple()[:6]
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=stamp)
-            archive.writestr(info, entries[name].read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+            archive.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
@@ -876,7 +986,8 @@ def _write(
         report.feedback_zip, report.feedback_pages = Path(feedback_zip), len(pages.entries)
         if pages.without_file:
             report.notes.append(
-                f"{len(pages.without_file)} students submitted no file their feedback page could "
-                f"be attached to ({', '.join(pages.without_file)}): send them their page yourself."
+                f"{len(pages.without_file)} students submitted no notebook their feedback could "
+                f"be attached to ({', '.join(pages.without_file)}): send them their page "
+                "(feedback/<id>.html) yourself."
             )
     atomic_write_text(report.out, text)
