@@ -279,6 +279,61 @@ def test_the_zip_holds_the_scripts_the_source_and_the_wheel(autograder_zip, tmp_
     assert "transformers==" in (tmp_path / "constraints.txt").read_text()
 
 
+def fake_image(folder: Path, version: tuple[int, int, int]) -> dict[str, str]:
+    """PATH for a base image whose ``python3`` is ``version`` (the real interpreter, told it is
+    that version), and whose ``apt-get`` and any other ``python3`` use are recorded, not run."""
+    folder.mkdir()
+    log = folder / "calls.log"
+    python = folder / "python3"
+    python.write_text(
+        "#!/usr/bin/env bash\n"
+        f'echo "python3 $*" >> {log}\n'
+        'if [ "$1" = -c ]; then\n'
+        f'  exec {sys.executable} -c "import sys; sys.version_info = {version + ("final", 0)!r}; '
+        "exec(compile(sys.argv[1], '<c>', 'exec'))\" \"$2\"\n"
+        "fi\nexit 99\n"
+    )
+    apt = folder / "apt-get"
+    apt.write_text(f'#!/usr/bin/env bash\necho "apt-get $*" >> {log}\n')
+    for tool in (python, apt):
+        tool.chmod(0o755)
+    return dict(os.environ, PATH=f"{folder}:{os.environ['PATH']}")
+
+
+def test_setup_stops_on_an_old_base_image_and_names_the_one_to_choose(autograder_zip, tmp_path):
+    """Gradescope keeps a duplicated assignment's base image: on Ubuntu 18.04 (Python 3.6)
+    setup.sh must stop before installing anything, in words the instructor can act on."""
+    with zipfile.ZipFile(autograder_zip) as archive:
+        archive.extractall(tmp_path / "source")
+    env = fake_image(tmp_path / "bin", (3, 6, 9))
+    done = subprocess.run(
+        ["bash", str(tmp_path / "source" / "setup.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    message = done.stderr.strip().splitlines()[-1]
+    assert message.startswith("setup.sh: this base image has Python 3.6; the TP7 grader needs")
+    assert "'Ubuntu 22.04' (Python 3.10)" in message and "Configure Autograder" in message
+    calls = (tmp_path / "bin" / "calls.log").read_text()
+    assert "venv" not in calls and "pip" not in calls and "apt-get" not in calls
+
+
+def test_setup_never_falls_back_to_unpinned_versions(autograder_zip, tmp_path):
+    with zipfile.ZipFile(autograder_zip) as archive:
+        setup = archive.read("setup.sh").decode()
+        constraints = archive.read("constraints.txt").decode()
+    python = "{}.{}".format(*sys.version_info[:2])
+    assert constraints.startswith(f"# pinned on Python {python}")
+    installs = [
+        line for line in setup.splitlines() if "pip install" in line and "--upgrade" not in line
+    ]
+    assert installs and all("==" in line or "-c constraints.txt" in line for line in installs)
+    assert setup.count("|| stop ") == 2  # a failed pinned install stops, saying why
+
+
 def test_cli_writes_the_zip_and_says_what_to_do_next(autograder_zip, tmp_path, capsys):
     with zipfile.ZipFile(autograder_zip) as archive:
         [wheel] = [name for name in archive.namelist() if name.endswith(".whl")]

@@ -56,6 +56,10 @@ LOW_MEMORY = 2 * 2**30
 STUDENT = "submission"
 #: the installed distribution whose requirements ``constraints.txt`` pins
 DISTRIBUTION = "tp-helpers"
+#: the oldest Python the package supports (pyproject's requires-python)
+MIN_PYTHON = (3, 10)
+#: Gradescope's base images and their Python (Configure Autograder → Base Image), newest first
+BASE_IMAGES = (("Ubuntu 24.04", "3.12"), ("Ubuntu 22.04", "3.10"))
 
 STATUS_TEXT = {
     "timeout": "Grading stopped: your notebook took too long",
@@ -179,6 +183,7 @@ def pinned_requirements() -> str:
     except metadata.PackageNotFoundError:
         requirements = []
     pins = set()
+    pinned_on = "{}.{}".format(*sys.version_info[:2])
     for requirement in requirements:
         spec, _, marker = requirement.partition(";")
         if "extra" in marker and "instructor" not in marker:
@@ -190,7 +195,8 @@ def pinned_requirements() -> str:
             pins.add(f"{name[0]}=={metadata.version(name[0]).split('+')[0]}")
         except metadata.PackageNotFoundError:
             continue
-    return "".join(f"{pin}\n" for pin in sorted(pins, key=str.lower))
+    header = f"# pinned on Python {pinned_on}: the versions `tp-course gradescope` ran with\n"
+    return header + "".join(f"{pin}\n" for pin in sorted(pins, key=str.lower))
 
 
 def _torch_version() -> str:
@@ -203,36 +209,67 @@ def _torch_version() -> str:
 
 
 def setup_script(wheel_name: str) -> str:
-    """``setup.sh``: Python, a virtual environment, torch's CPU build, this package, and the
-    offline dataset built once (grading never downloads)."""
+    """``setup.sh``: Python checked first, then a virtual environment, torch's CPU build, this
+    package at the versions tested here, and the offline dataset built once.
+
+    Gradescope keeps an assignment's base image when it is duplicated, so an old image (Ubuntu
+    18.04, Python 3.6) reaches this script: it stops at once and names the image to choose. The
+    pins are never dropped: if they do not install, the script fails and says why.
+    """
     torch = _torch_version()
     torch_pin = shlex.quote(f"torch=={torch}" if torch else "torch")
     wheel = shlex.quote(f"./{wheel_name}[instructor]")
+    pinned_on = "{}.{}".format(*sys.version_info[:2])
+    minimum = "{}.{}".format(*MIN_PYTHON)
+    images = " or ".join(f"'{image}' (Python {version})" for image, version in BASE_IMAGES)
     return f"""#!/usr/bin/env bash
 # Gradescope runs this once, as root and with internet, when it builds the autograder's image.
 # Written by `tp-course gradescope`; the zip's files are in this script's folder.
-set -euxo pipefail
+set -euo pipefail
 cd "$(dirname "$0")"
 export DEBIAN_FRONTEND=noninteractive PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# Python with venv and pip (a bare Ubuntu image may lack them)
+stop() {{
+    echo "" >&2
+    echo "setup.sh: $*" >&2
+    exit 1
+}}
+
+# the image's Python first: an old base image must fail here, in words, not deep in pip
+VERSION_CODE='import sys; print("%d.%d" % tuple(sys.version_info[:2]))'
+version="$(python3 -c "$VERSION_CODE" 2>/dev/null || true)"
+if [ -z "$version" ]; then
+    apt-get update
+    apt-get install -y --no-install-recommends python3
+    version="$(python3 -c "$VERSION_CODE")"
+fi
+if ! python3 -c 'import sys; sys.exit(tuple(sys.version_info[:2]) < {MIN_PYTHON!r})'; then
+    stop "this base image has Python $version; the TP7 grader needs Python {minimum} or \
+newer. In the assignment's Configure Autograder, choose the base image {images}, then \
+Update Autograder."
+fi
+echo "setup.sh: Python $version (the versions were pinned on Python {pinned_on})"
+set -x
+
+# venv and pip (a bare Ubuntu image may lack them)
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     apt-get update
-    apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+    apt-get install -y --no-install-recommends python3-venv python3-pip
 fi
 python3 -m venv {VENV}
 PY={VENV}/bin/python
 "$PY" -m pip install --upgrade pip
 
-# torch's CPU build: the default one brings gigabytes of CUDA that grading never uses
+# torch's CPU build, at the tested version: the default build brings gigabytes of CUDA
 "$PY" -m pip install {torch_pin} --index-url https://download.pytorch.org/whl/cpu \\
-    || "$PY" -m pip install torch --index-url https://download.pytorch.org/whl/cpu
+    || stop "torch {torch or ""} (CPU build) does not install on Python $version. Choose the \
+base image {images}, or build the zip on a machine with Python $version."
 
-# this package and the grader's tools, at the versions the course was tested with
-if ! "$PY" -m pip install -c constraints.txt {wheel}; then
-    echo "setup.sh: the tested versions do not install here; trying the newest allowed" >&2
-    "$PY" -m pip install {wheel}
-fi
+# this package and the grader's tools, at the versions the course was tested with (never others)
+"$PY" -m pip install -c constraints.txt {wheel} \\
+    || stop "the versions tested with the course (constraints.txt, pinned on Python \
+{pinned_on}) do not install on Python $version. Build the zip again with 'tp-course gradescope' \
+on a machine with Python $version, or choose the base image {images}."
 
 # the offline model (a dependency) and dataset, prepared now: grading never downloads
 HF_HUB_OFFLINE=1 TP_DATA_DIR={DATA_DIR} {VENV}/bin/tp-course info
