@@ -157,6 +157,12 @@ def read_download(
         raise DownloadError(f"--layout {layout}: choose one of {', '.join(LAYOUTS)}.")
     if path.is_file() and zipfile.is_zipfile(path):
         return _read_zip(path, notebook_name, Path(unpack_dir), layout, assignment)
+    if path.is_file():
+        raise DownloadError(
+            f"{path}: not a zip (or a damaged one: download it again); pass the zip your "
+            "platform gave you, its unpacked folder, a folder of <student_id>.ipynb files or an "
+            "nbgrader 'submitted/' folder."
+        )
     if not path.is_dir():
         raise SubmissionsError(
             f"submissions {path} not found; pass the zip your platform gave you, its unpacked "

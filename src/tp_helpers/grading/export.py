@@ -981,6 +981,18 @@ def _write(
     report: ExportReport, text: str, pages: FeedbackPages | None, feedback_zip: Path | None
 ) -> None:
     """Write the zip (built first: reading the pages is what can still fail), then the file."""
+    try:
+        _write_files(report, text, pages, feedback_zip)
+    except OSError as exc:
+        where = exc.filename or report.out
+        raise ExportError(
+            f"cannot write {where}: {exc.strerror or exc}. Choose a folder you can write to."
+        ) from None
+
+
+def _write_files(
+    report: ExportReport, text: str, pages: FeedbackPages | None, feedback_zip: Path | None
+) -> None:
     if pages is not None and feedback_zip is not None:
         atomic_write_bytes(feedback_zip, _zip_bytes(pages.entries))
         report.feedback_zip, report.feedback_pages = Path(feedback_zip), len(pages.entries)
