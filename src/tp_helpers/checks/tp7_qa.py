@@ -1189,8 +1189,8 @@ def _check_candidates(
         )
     else:
         advice = (
-            "candidates are missing: keep a pair when its start is not after its end "
-            "(start == end is a one-token answer) and when it has at most "
+            "candidates are missing: skip a pair only when its end comes before its start "
+            "(start == end is a one-token answer) or when it has more than "
             "max_answer_length tokens, both ends counted."
         )
     raise LAB.fail(
@@ -1342,7 +1342,7 @@ _SCENARIOS = {  # scenario -> (exercise, situation, advice)
     "single_token": (
         "29",
         "a one-token answer: start == end",
-        "keep pairs whose start equals their end; skip only end < start.",
+        "skip a pair only when its end comes before its start: start == end is a one-token answer.",
     ),
     "question": (
         "28",
