@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO))
 import nbformat  # noqa: E402
 
 from tests.test_tp7_grading import BROKEN, _broken  # noqa: E402
-from tp_helpers.grading.source import find_regions, substitute  # noqa: E402
+from tp_helpers.grading.model.source import find_regions, substitute  # noqa: E402
 
 SOLUTION = REPO / "solutions" / "tp7_qa.ipynb"
 STUDENT = REPO / "notebooks" / "tp7_qa.ipynb"

@@ -31,7 +31,7 @@ def test_checks_catch_single_mistakes_in_their_own_exercise():
 def test_every_exercise_has_mutants():
     import nbformat
 
-    from tp_helpers.grading.source import START_RE
+    from tp_helpers.grading.model.source import START_RE
 
     nb = nbformat.read(SOLUTION, as_version=4)
     exercises = {

@@ -16,7 +16,7 @@ import sys
 
 import nbformat
 
-from tp_helpers.grading.source import find_regions, substitute
+from tp_helpers.grading.model.source import find_regions, substitute
 
 from .conftest import REPO
 

@@ -21,7 +21,7 @@ import sys
 import nbformat
 import pytest
 
-from tp_helpers.grading.source import find_regions, substitute
+from tp_helpers.grading.model.source import find_regions, substitute
 
 from .conftest import REPO, SOLUTION
 from .mutation.harness import mutate
@@ -126,7 +126,7 @@ def test_one_mistake_costs_exactly_its_own_exercise(class_run, exercise):
 
 
 def test_feedback_holds_results_and_hints_but_no_hidden_test(class_run):
-    from tp_helpers.grading.source import read_source
+    from tp_helpers.grading.model.source import read_source
 
     out, _ = class_run
     hidden = read_source(SOLUTION).hidden_lines

@@ -65,7 +65,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from .grading import default_source, grade_class, parse_shard
-    from .grading.sandbox import GIB, Limits
+    from .grading.engine.policy import GIB, Limits
 
     run = grade_class(
         Path(args.submissions),

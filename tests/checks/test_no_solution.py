@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-from tp_helpers.grading.source import find_regions, normalised
+from tp_helpers.grading.model.source import find_regions, normalised
 
 from ..conftest import REPO, SOLUTION
 

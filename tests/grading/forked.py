@@ -11,9 +11,9 @@ import queue
 import uuid
 
 from tp_helpers.grading import read_source
-from tp_helpers.grading.engine import ForkEngine, ReferenceProcess, _cell_run, _send
+from tp_helpers.grading.engine.scheduler import ForkEngine, ReferenceProcess, _cell_run, _send
 from tp_helpers.grading.execute import CellRun
-from tp_helpers.grading.pipeline import GradingSettings
+from tp_helpers.grading.scoring.pipeline import GradingSettings
 
 from . import students as S
 

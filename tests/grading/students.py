@@ -91,7 +91,7 @@ def write(nb, path: Path) -> Path:
 def hidden_test_lines(nb) -> list[str]:
     """Every stripped, non-blank line between the hidden-test delimiters of ``nb``, in order.
 
-    Read here on purpose, not with ``tp_helpers.grading.source``: the tests that use it check
+    Read here on purpose, not with ``tp_helpers.grading.model.source``: the tests that use it check
     that the package keeps these lines away from students.
     """
     lines, inside = [], False

@@ -47,7 +47,7 @@ from pathlib import Path
 import pytest
 
 from tp_helpers.grading import grade_class
-from tp_helpers.grading.sandbox import detect_isolation
+from tp_helpers.grading.engine.policy import detect_isolation
 
 from . import students as S
 
@@ -596,11 +596,11 @@ DRIVER = r"""
 import ctypes, json, os, signal, sys
 import nbformat
 from IPython.core.interactiveshell import InteractiveShell
-from tp_helpers.grading.attribution import JobRun, grade_cell
+from tp_helpers.grading.scoring.attribution import JobRun, grade_cell
 from tp_helpers.grading.execute import CellRun
-from tp_helpers.grading.reference import call_in_child
-from tp_helpers.grading.source import ExerciseCell, read_source, substitute
-from tp_helpers.grading.submission import student_regions
+from tp_helpers.grading.engine.child.zygote import call_in_child
+from tp_helpers.grading.model.source import ExerciseCell, read_source, substitute
+from tp_helpers.grading.model.submission import student_regions
 
 spec = json.load(sys.stdin)
 cell = next(s for s in read_source(spec["source"]).steps

@@ -17,8 +17,8 @@ from tp_helpers.grading.classrun import (
     merge,
     parse_shard,
 )
-from tp_helpers.grading.engine import EngineError
-from tp_helpers.grading.submission import Submission
+from tp_helpers.grading.engine.scheduler import EngineError
+from tp_helpers.grading.model.submission import Submission
 
 from . import students as S
 

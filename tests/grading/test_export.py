@@ -28,8 +28,8 @@ from tp_helpers.grading.export import (
     export_moodle,
     moodle_stamp,
 )
+from tp_helpers.grading.model.result import ExerciseResult, StudentResult
 from tp_helpers.grading.report import write_reports
-from tp_helpers.grading.result import ExerciseResult, StudentResult
 
 LMS = Path(__file__).parents[1] / "fixtures" / "lms"
 CANVAS = LMS / "canvas_gradebook.csv"

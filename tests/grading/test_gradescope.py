@@ -23,7 +23,7 @@ from tp_helpers.grading.gradescope import (
     main,
     student_results,
 )
-from tp_helpers.grading.result import ExerciseResult, StudentResult
+from tp_helpers.grading.model.result import ExerciseResult, StudentResult
 
 from . import students as S
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tp_helpers.grading import grade_class
-from tp_helpers.grading.sandbox import detect_isolation
+from tp_helpers.grading.engine.policy import detect_isolation
 
 from . import students as S
 from .hostile.corpus import CELL_TIMEOUT, Targets, write_corpus

@@ -1,4 +1,4 @@
-"""Grading one submission end to end on the tiny lab, real kernels (tp_helpers.grading.pipeline).
+"""Grading one submission end to end on the tiny lab, real processes (scoring.pipeline).
 
 Most scenarios are graded once, as one class (the ``graded_class`` fixture); each test reads the
 result of the student named after its scenario.
@@ -11,7 +11,7 @@ import dataclasses
 import pytest
 
 from tp_helpers.grading import PIPELINE, grade_batch, grade_submission
-from tp_helpers.grading.submission import Submission
+from tp_helpers.grading.model.submission import Submission
 
 from . import students as S
 from .conftest import CLASS_TIMEOUT

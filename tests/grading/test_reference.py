@@ -1,4 +1,4 @@
-"""The reference process (tp_helpers.grading.reference): fork safety and what a snapshot holds.
+"""The zygote (tp_helpers.grading.engine.child.zygote): fork safety and what a snapshot holds.
 
 Known traps of forking a process that ran PyTorch, tokenizers or Arrow: GNU libgomp cannot
 rebuild its thread pool in a forked child (the reference runs torch on one thread, a run may
@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from tp_helpers.grading import grade_batch, read_source
-from tp_helpers.grading.engine import EngineError
-from tp_helpers.grading.submission import Submission
+from tp_helpers.grading.engine.scheduler import EngineError
+from tp_helpers.grading.model.submission import Submission
 
 from . import students as S
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tp_helpers.grading.model.result import STATUSES, ExerciseResult, StudentResult, format_points
 from tp_helpers.grading.report import (
     STATUS_WORDS,
     feedback_html,
@@ -17,7 +18,6 @@ from tp_helpers.grading.report import (
     score_histogram,
     summary_html,
 )
-from tp_helpers.grading.result import STATUSES, ExerciseResult, StudentResult, format_points
 
 from . import students as S
 

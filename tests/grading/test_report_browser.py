@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tp_helpers.grading.model.result import STATUSES, ExerciseResult, StudentResult
 from tp_helpers.grading.report import write_reports
-from tp_helpers.grading.result import STATUSES, ExerciseResult, StudentResult
 
 from ..test_browser import BrowserUnavailable, chromium
 

@@ -1,4 +1,4 @@
-"""The sandbox of every run (tp_helpers.grading.sandbox, .sandbox_kernel, .reference).
+"""The sandbox of every run (tp_helpers.grading.engine.policy, .sandbox_kernel, .reference).
 
 Pure functions first (what is hidden, what a run's environment and policy are), then runs
 forked from a reference process, tried from their code: each mechanism is checked where this
@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from tp_helpers.grading import grade_submission, read_source
-from tp_helpers.grading import sandbox as sb
-from tp_helpers.grading.pipeline import GradingSettings
-from tp_helpers.grading.submission import Submission
+from tp_helpers.grading.engine import policy as sb
+from tp_helpers.grading.model.submission import Submission
+from tp_helpers.grading.scoring.pipeline import GradingSettings
 
 from . import students as S
 from .forked import Runs

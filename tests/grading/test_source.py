@@ -1,4 +1,4 @@
-"""Reading a lab's source notebook into a grading plan (tp_helpers.grading.source)."""
+"""Reading a lab's source notebook into a grading plan (tp_helpers.grading.model.source)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import copy
 import nbformat
 import pytest
 
-from tp_helpers.grading.source import (
+from tp_helpers.grading.model.source import (
     ExerciseCell,
     GivenCell,
     Region,

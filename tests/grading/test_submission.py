@@ -1,4 +1,4 @@
-"""Finding and reading the students' notebooks (tp_helpers.grading.submission)."""
+"""Finding and reading the students' notebooks (tp_helpers.grading.model.submission)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import nbformat
 import pytest
 
-from tp_helpers.grading.source import Region
-from tp_helpers.grading.submission import (
+from tp_helpers.grading.model.source import Region
+from tp_helpers.grading.model.submission import (
     InvalidNotebook,
     SubmissionsError,
     discover,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tp_helpers.grading.execute import KernelSession, kernel_env
-from tp_helpers.grading.source import ExerciseCell, Region, read_source, substitute
+from tp_helpers.grading.model.source import ExerciseCell, Region, read_source, substitute
 from tp_helpers.runner import write_kernelspec
 
 from .mutants import Mutant

@@ -1,59 +1,61 @@
 """Class autograding: each exercise graded on its own, from the lab's source notebook.
 
 Nothing here is specific to one lab: exercises come from the source notebook's nbgrader metadata
-and its ``# --- START CODE HERE (NN)`` markers. Modules, in the order a submission meets them:
+and its ``# --- START CODE HERE (NN)`` markers. The folders, from the bottom up (the import
+contracts in pyproject.toml keep each one's imports pointing down):
 
-* :mod:`.source` parses the source (solution) notebook into a plan;
-* :mod:`.downloads` reads a Canvas, Moodle or Blackboard download (one notebook per student),
-  :mod:`.submission` a flat folder or an nbgrader tree, and reads the notebooks' regions;
-* :mod:`.pipeline` grades a batch of submissions (read → inspect → restore → execute → score),
-  with :mod:`.attribution` deciding the runs of each exercise cell;
-* :mod:`.engine` (the grader's side) and :mod:`.reference` (the processes): the source runs
-  once in a reference process, every run of student code is a process forked from the snapshot
-  before its cell, confined by :mod:`.confine` as :mod:`.sandbox` decided, and thrown away;
-* :mod:`.tamper` finds edited, deleted or duplicated locked cells; :mod:`.kernel_guard`, inside
-  each run, tells whether the checks were patched at run time;
-* :mod:`.report` renders grades.csv, feedback pages and the class summary;
-* :mod:`.classrun` grades a whole class (progress bar, ``--jobs``, ``--shard``, resume, merge);
-* :mod:`.export` writes what the platforms import (gradebook, worksheet, feedback zips);
-  :mod:`.gradescope` builds and runs a Gradescope autograder with the same engine.
+* ``model/``: the source plan, the submissions, the results and their store;
+* ``engine/``: the grader's side of execution (scheduler, client, protocol, run policy), and
+  ``engine/child/`` the forked processes (zygote, supervisor, confinement, guard);
+* ``scoring/``: the pipeline's steps, attribution, tampering, the replay of earlier helpers;
+* ``report/``: grades.csv, the feedback pages and the class summary;
+* ``platforms/``: what each learning platform gives (a download) and takes (an import file);
+* :mod:`.classrun`: a whole class on top of them (``--jobs``, ``--shard``, resume, merge).
+
+The names below are the public API (``from tp_helpers.grading import grade_class``). They are
+loaded on first use, so that importing a subpackage (the zygote imports
+``tp_helpers.grading.engine.child``) does not import the whole grader.
 """
 
-from .classrun import (
-    ClassRun,
-    GradingError,
-    GradingInterrupted,
-    default_source,
-    grade_class,
-    merge,
-    parse_shard,
-)
-from .pipeline import PIPELINE, GradingSettings, grade_batch, grade_submission
-from .result import STATUSES, ExerciseResult, StudentResult
-from .sandbox import Limits
-from .source import LabSource, SourceError, read_source
-from .submission import Submission, SubmissionsError, discover
+from __future__ import annotations
 
-__all__ = [
-    "PIPELINE",
-    "STATUSES",
-    "ClassRun",
-    "ExerciseResult",
-    "GradingError",
-    "GradingInterrupted",
-    "GradingSettings",
-    "Limits",
-    "LabSource",
-    "SourceError",
-    "StudentResult",
-    "Submission",
-    "SubmissionsError",
-    "default_source",
-    "discover",
-    "grade_class",
-    "grade_batch",
-    "grade_submission",
-    "merge",
-    "parse_shard",
-    "read_source",
-]
+import importlib
+
+#: public name -> the module that defines it
+_PUBLIC = {
+    "ClassRun": ".classrun",
+    "GradingError": ".classrun",
+    "GradingInterrupted": ".classrun",
+    "default_source": ".classrun",
+    "grade_class": ".classrun",
+    "merge": ".classrun",
+    "parse_shard": ".classrun",
+    "PIPELINE": ".scoring.pipeline",
+    "GradingSettings": ".scoring.pipeline",
+    "grade_batch": ".scoring.pipeline",
+    "grade_submission": ".scoring.pipeline",
+    "STATUSES": ".model.result",
+    "ExerciseResult": ".model.result",
+    "StudentResult": ".model.result",
+    "Limits": ".engine.policy",
+    "LabSource": ".model.source",
+    "SourceError": ".model.source",
+    "read_source": ".model.source",
+    "Submission": ".model.submission",
+    "SubmissionsError": ".model.submission",
+    "discover": ".model.submission",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

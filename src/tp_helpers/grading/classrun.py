@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TPError
-from . import sandbox as sb
 from .downloads import read_download
-from .engine import EngineError
-from .pipeline import GradingSettings, grade_batch
+from .engine import policy as sb
+from .engine.scheduler import EngineError
+from .model.result import StudentResult
+from .model.source import LabSource, read_source
+from .model.submission import Submission
 from .report import atomic_write_text, write_reports
-from .result import StudentResult
-from .source import LabSource, read_source
-from .submission import Submission
+from .scoring.pipeline import GradingSettings, grade_batch
 
 RESULTS = "results"
 RUN_PREFIX = "tp-grade-"

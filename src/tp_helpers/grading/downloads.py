@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from zlib import error as zlib_error
 
-from .submission import Submission, SubmissionsError, discover
+from .model.submission import Submission, SubmissionsError, discover
 
 LAYOUTS = ("canvas", "moodle", "blackboard", "flat", "nbgrader")
 PLATFORMS = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard"}

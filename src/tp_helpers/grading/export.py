@@ -36,8 +36,8 @@ from pathlib import Path
 
 from ..errors import TPError
 from .classrun import RESULTS, load_results
+from .model.result import StudentResult
 from .report import atomic_write_text
-from .result import StudentResult
 
 PLATFORMS = ("canvas", "moodle", "blackboard")
 MISSING = ("blank", "zero")
@@ -918,8 +918,8 @@ def feedback_notebook(result: StudentResult) -> str:
     own notebook's name (Canvas renames it), so its first cell says what it is."""
     import nbformat
 
+    from .model.result import format_points
     from .report import STATUS_WORDS, graded_date
-    from .result import format_points
 
     when = graded_date(result.graded_at)
     head = [

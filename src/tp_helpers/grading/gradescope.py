@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .result import StudentResult
-    from .source import LabSource
+    from .model.result import StudentResult
+    from .model.source import LabSource
 
 #: where ``setup.sh`` installs Python and this package, and builds the offline dataset
 VENV = "/opt/tp7"
@@ -98,7 +98,7 @@ def build_autograder(
     (default: the checkout this package runs from). ``time_limit``: the autograder timeout set
     in Gradescope, in seconds; grading stops :data:`MARGIN` seconds before it.
     """
-    from .source import read_source
+    from .model.source import read_source
 
     source = Path(source)
     read_source(source)  # a broken source fails here, not in front of every student
@@ -364,7 +364,7 @@ def run_autograder(
     through :func:`.classrun.grade_class`. Raises only for the grader's own failures.
     """
     from .classrun import GradingError, grade_class
-    from .source import read_source
+    from .model.source import read_source
 
     started = time.monotonic()
     root, source = Path(root), Path(source)
@@ -474,7 +474,7 @@ def exercise_name(exercise_id: str, title: str) -> str:
 
 def student_results(result: StudentResult, seconds: float) -> dict:
     """results.json for a graded :class:`.result.StudentResult`: one test per exercise."""
-    from .result import format_points
+    from .model.result import format_points
 
     tests = [
         _test(
@@ -584,7 +584,7 @@ def _deadline(seconds: float | None):
 
 def _max_score(source: Path) -> float:
     try:
-        from .source import read_source
+        from .model.source import read_source
 
         return read_source(source).max_score
     except Exception:

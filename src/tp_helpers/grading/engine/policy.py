@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import confine
+from .child import confine
 
 GIB = 1 << 30
 
@@ -388,7 +388,7 @@ def share_resources(folder: Path, isolation: Isolation) -> dict[str, str]:
     0700, often under a 0700 home): the current dataset folder is copied once per run into
     ``folder``, world-readable. Otherwise runs read the grader's cache folder.
     """
-    from ..data import DATASET_NAME, cache_root
+    from ...data import DATASET_NAME, cache_root
 
     source = cache_root()
     if not isolation.user:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .source import ExerciseCell, LabSource, split_hidden_tests
+from ..model.source import ExerciseCell, LabSource, split_hidden_tests
 
 #: modules the guard watches in every kernel, and those it imports first
 PROTECTED_PREFIXES = ("tp_helpers",)

@@ -21,7 +21,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from .result import STATUSES, StudentResult, format_points
+from ..model.result import STATUSES, StudentResult, format_points
 
 #: what each status means, in words a student understands (the feedback page, the summary)
 STATUS_WORDS: dict[str, str] = {

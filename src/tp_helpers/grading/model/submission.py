@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import TPError
+from ...errors import TPError
 from .source import Region, find_regions
 
 

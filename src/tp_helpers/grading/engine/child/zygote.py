@@ -1,6 +1,6 @@
 """The reference process: the lab's source run once, every run of student code forked from it.
 
-``python -m tp_helpers.grading.reference CONFIG.json`` is started by the grader
+``python -m tp_helpers.grading.engine.child.zygote CONFIG.json`` is started by the grader
 (:mod:`.engine`). It runs the source notebook's code cells in order in a plain IPython shell
 (offline profile, training capped, one thread), and just before each exercise cell it forks a
 **snapshot**: a paused copy of the state at that point, serving the grader on a Unix socket.

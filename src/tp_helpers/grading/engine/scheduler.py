@@ -28,13 +28,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import kernel_guard, reference
-from .attribution import JobRun, grade_cell
-from .execute import THREAD_VARS, CellRun, kernel_env
-from .result import ExerciseResult
-from .sandbox import Isolation, format_size, kernel_policy, needed_paths, scratch_env
-from .source import ExerciseCell, LabSource, Region, normalised
-from .tamper import NOT_WATCHED, PRELOADED, PROTECTED_PREFIXES, Tampered
+from ..execute import THREAD_VARS, CellRun, kernel_env
+from ..model.result import ExerciseResult
+from ..model.source import ExerciseCell, LabSource, Region, normalised
+from ..scoring.attribution import JobRun, grade_cell
+from ..scoring.tamper import NOT_WATCHED, PRELOADED, PROTECTED_PREFIXES, Tampered
+from .child import guard as kernel_guard
+from .child import zygote as reference
+from .policy import Isolation, format_size, kernel_policy, needed_paths, scratch_env
 
 #: folders that get an empty tmpfs of the run's own (where namespaces are allowed)
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")

@@ -26,9 +26,9 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .execute import CellRun
-from .result import ExerciseResult
-from .source import ExerciseCell, Region, normalised, substitute
+from ..execute import CellRun
+from ..model.result import ExerciseResult
+from ..model.source import ExerciseCell, Region, normalised, substitute
 
 _HINT_CHARS = 1000
 #: exception names a hint may show after a run alone (a student's own class name could carry

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .engine import ForkEngine
-from .result import SEVERITY, ExerciseResult, StudentResult
-from .sandbox import SandboxSettings
-from .source import ExerciseCell, LabSource, Region
-from .submission import InvalidNotebook, Submission, read_notebook, student_regions
+from ..engine.policy import SandboxSettings
+from ..engine.scheduler import ForkEngine
+from ..model.result import SEVERITY, ExerciseResult, StudentResult
+from ..model.source import ExerciseCell, LabSource, Region
+from ..model.submission import InvalidNotebook, Submission, read_notebook, student_regions
 from .tamper import inspect_locked_cells
 
 

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import TPError
+from ...errors import TPError
 
 START_RE = re.compile(r"^(?P<indent>[ \t]*)#\s*---\s*START CODE HERE\s*\((?P<id>[^()]+)\)\s*$")
 END_RE = re.compile(r"^[ \t]*#\s*---\s*END CODE HERE\s*$")
