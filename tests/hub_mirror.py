@@ -1,12 +1,12 @@
-"""A stand-in for the two Hub repositories the full profile names, served from 127.0.0.1.
+"""A stand-in for the Hub repositories the full profile names, served from 127.0.0.1.
 
-The full profile loads ``rajpurkar/squad`` and ``distilbert/distilbert-base-uncased`` from the
-Hugging Face Hub. This machine cannot reach the Hub, so this module builds both repositories from
-the project's own resources and answers, on a local port, the few Hub requests that
-``load_dataset`` and ``from_pretrained`` make. With ``HF_ENDPOINT`` pointing at it, the notebook
-runs the very code it runs in Colab: repository and revision look-ups, ``HEAD`` + ``GET`` of each
-file, the Hugging Face cache under ``HF_HOME`` (blobs, snapshots, ``refs/main``), the parquet
-builder of ``datasets``.
+The full profile loads ``rajpurkar/squad`` (``rajpurkar/squad_v2`` in the second lab) and
+``distilbert/distilbert-base-uncased`` from the Hugging Face Hub. This machine cannot reach the
+Hub, so this module builds these repositories from the project's own resources and answers, on
+a local port, the few Hub requests that ``load_dataset`` and ``from_pretrained`` make. With
+``HF_ENDPOINT`` pointing at it, the notebook runs the very code it runs in Colab: repository and
+revision look-ups, ``HEAD`` + ``GET`` of each file, the Hugging Face cache under ``HF_HOME``
+(blobs, snapshots, ``refs/main``), the parquet builder of ``datasets``.
 
 The repositories:
 
@@ -23,6 +23,12 @@ The repositories:
   a row of the offline profile's generated dataset (:mod:`tp_helpers.datagen`), chosen so that the
   1 % slices give the full profile's feature counts (908 training, 106 validation features at
   384 / 128).
+* ``rajpurkar/squad_v2`` (the second lab, TP8): the real repository's layout
+  (``squad_v2/{split}-00000-of-00001.parquet``, a card declaring the ``squad_v2`` configuration)
+  and SQuAD v2.0's sizes, 130 319 training and 11 873 validation rows (``train[:1%]`` /
+  ``validation[:1%]`` give 1 303 / 119 rows). The rows are those of the offline profile's v2
+  dataset (:mod:`tp_helpers.datagen_v2`, one question in three without an answer), in order,
+  then repeated under new ids.
 
 Run from the repository root to serve them by hand (e.g. for a full-profile run on a GPU)::
 
@@ -48,6 +54,7 @@ from tp_helpers.data import SQUAD_FEATURES_YAML
 
 MODEL_REPO = "distilbert/distilbert-base-uncased"
 DATASET_REPO = "rajpurkar/squad"
+DATASET_V2_REPO = "rajpurkar/squad_v2"
 
 #: https://huggingface.co/distilbert/distilbert-base-uncased/blob/main/config.json
 DISTILBERT_CONFIG = {
@@ -77,6 +84,8 @@ WEIGHTS_SEED = 0
 SPLIT_ROWS = {"train": 87_599, "validation": 10_570}
 #: the full profile's slices, and the features they give at 384 / 128 (DESIGN.md §5)
 HEAD_ROWS = {"train": 876, "validation": 106}
+#: SQuAD v2.0 sizes: 1 % of them is 1 303 training and 119 validation rows (rounded to the closest)
+SPLIT_ROWS_V2 = {"train": 130_319, "validation": 11_873}
 HEAD_FEATURES = {"train": 908, "validation": 106}
 MAX_LENGTH, DOC_STRIDE = 384, 128
 
@@ -167,6 +176,17 @@ configs:
 
 Not SQuAD: rows of the TP7 offline dataset in SQuAD v1.1's layout, with two of SQuAD's own rows
 where the lab quotes them. Built by `tests/hub_mirror.py` to run the full profile without the Hub.
+"""
+)
+#: the same card for the ``squad_v2`` configuration, as the real repository names it
+_DATASET_V2_CARD = (
+    _DATASET_CARD.split("# SQuAD stand-in")[0]
+    .replace("plain_text", "squad_v2")
+    .replace("pretty_name: SQuAD (", "pretty_name: SQuAD v2.0 (")
+    + """# SQuAD v2.0 stand-in
+
+Not SQuAD v2.0: rows of the TP8 offline dataset (one question in three without an answer) in SQuAD
+v2.0's layout. Built by `tests/hub_mirror.py` to run the full profile without the Hub.
 """
 )
 
@@ -303,24 +323,47 @@ def _compose_head(split, pool_rows, counts, tokenizer) -> list[dict]:
     return head
 
 
-def _tail(split: str, pool_rows: list[dict], size: int) -> list[dict]:
+def _tail(split: str, pool_rows: list[dict], size: int, lab: str = "tp7") -> list[dict]:
     """``size`` rows after the slice: generated rows again, under fresh SQuAD-like ids."""
     rows = []
     for k in range(size):
         row = dict(pool_rows[k % len(pool_rows)])
-        row["id"] = hashlib.sha1(f"tp7-hub-mirror/{split}/{k}".encode()).hexdigest()[:24]
+        row["id"] = hashlib.sha1(f"{lab}-hub-mirror/{split}/{k}".encode()).hexdigest()[:24]
         rows.append(row)
     return rows
 
 
+def dataset_v2_rows() -> dict[str, list[dict]]:
+    """Every row of both SQuAD v2.0 splits: the offline v2 rows in order, then again, new ids."""
+    import pyarrow.parquet as pq
+
+    from tp_helpers.data import offline_dataset_path
+
+    folder = offline_dataset_path(version="v2")  # built once, cached under TP_DATA_DIR
+    splits = {}
+    for split, size in SPLIT_ROWS_V2.items():
+        pool = pq.read_table(folder / "data" / f"{split}-00000-of-00001.parquet").to_pylist()
+        splits[split] = pool + _tail(split, pool, size - len(pool), lab="tp8")
+    return splits
+
+
 def build_dataset_repo(folder: Path, tokenizer=None) -> Path:
     """Write the SQuAD stand-in: the dataset card and one parquet file per split."""
+    return _write_dataset_repo(folder, "plain_text", dataset_rows(tokenizer), _DATASET_CARD)
+
+
+def build_dataset_v2_repo(folder: Path) -> Path:
+    """Write the SQuAD v2.0 stand-in: the dataset card and one parquet file per split."""
+    return _write_dataset_repo(folder, "squad_v2", dataset_v2_rows(), _DATASET_V2_CARD)
+
+
+def _write_dataset_repo(folder: Path, config: str, rows: dict[str, list], card: str) -> Path:
+    """One parquet file per split under ``config/``, and the card with the sizes filled in."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     folder = Path(folder)
-    (folder / "plain_text").mkdir(parents=True, exist_ok=True)
-    rows = dataset_rows(tokenizer)
+    (folder / config).mkdir(parents=True, exist_ok=True)
     schema = pa.schema(
         [
             ("id", pa.string()),
@@ -338,12 +381,11 @@ def build_dataset_repo(folder: Path, tokenizer=None) -> Path:
     sizes = {}
     for split, split_rows in rows.items():
         table = pa.Table.from_pylist(split_rows, schema=schema)
-        path = folder / f"plain_text/{split}-00000-of-00001.parquet"
+        path = folder / f"{config}/{split}-00000-of-00001.parquet"
         pq.write_table(table, path)
         sizes.update({split: len(split_rows), f"{split}_bytes": table.nbytes})
         sizes["download_size"] = sizes.get("download_size", 0) + path.stat().st_size
     sizes["dataset_size"] = sizes["train_bytes"] + sizes["validation_bytes"]
-    card = _DATASET_CARD
     for key, value in sizes.items():
         card = card.replace("{" + key + "}", str(value))
     (folder / "README.md").write_text(card, encoding="utf-8")
@@ -351,7 +393,7 @@ def build_dataset_repo(folder: Path, tokenizer=None) -> Path:
 
 
 def build_repos(root: Path) -> dict[tuple[str, str], Path]:
-    """Both repositories under ``root``; ``{(repo type, repo id): folder}``."""
+    """Every repository under ``root``; ``{(repo type, repo id): folder}``."""
     root = Path(root)
     tokenizer = offline_tokenizer()
     return {
@@ -359,6 +401,7 @@ def build_repos(root: Path) -> dict[tuple[str, str], Path]:
         ("dataset", DATASET_REPO): build_dataset_repo(
             root / "datasets" / DATASET_REPO, tokenizer=tokenizer
         ),
+        ("dataset", DATASET_V2_REPO): build_dataset_v2_repo(root / "datasets" / DATASET_V2_REPO),
     }
 
 
@@ -680,6 +723,7 @@ def repo_folders(root: Path) -> dict[tuple[str, str], Path]:
     return {
         ("model", MODEL_REPO): Path(root) / "models" / MODEL_REPO,
         ("dataset", DATASET_REPO): Path(root) / "datasets" / DATASET_REPO,
+        ("dataset", DATASET_V2_REPO): Path(root) / "datasets" / DATASET_V2_REPO,
     }
 
 
@@ -714,7 +758,7 @@ def run_notebook(root: Path, profile: str, out: Path, hf_home: Path, capped: boo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="write both repositories under ROOT")
+    build = commands.add_parser("build", help="write the repositories under ROOT")
     build.add_argument("root", type=Path)
     serve = commands.add_parser("serve", help="build them (if ROOT lacks them) and serve them")
     serve.add_argument("root", type=Path)
@@ -735,7 +779,8 @@ def main(argv: list[str] | None = None) -> int:
         repos = build_repos(args.root)
     if args.command == "serve":
         mirror = HubMirror(repos, port=args.port)
-        print(f"serving {MODEL_REPO} and {DATASET_REPO} at HF_ENDPOINT={mirror.url}", flush=True)
+        served = ", ".join(repo_id for _, repo_id in repos)
+        print(f"serving {served} at HF_ENDPOINT={mirror.url}", flush=True)
         try:
             mirror._server.serve_forever()
         except KeyboardInterrupt:
