@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tp_helpers.grading import grade_class, read_source
-from tp_helpers.grading.scoring.pipeline import GradingSettings
+from tp_helpers.grading.engine.policy import GradingSettings
 
 from . import students as S
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tp_helpers.grading.execute import CellRun
+from tp_helpers.grading.engine.protocol import CellRun, JobRun
 from tp_helpers.grading.model.source import Region
-from tp_helpers.grading.scoring.attribution import JobRun, grade_cell
+from tp_helpers.grading.scoring.attribution import grade_cell
 
 
 class ScriptedKernel:

@@ -596,8 +596,8 @@ DRIVER = r"""
 import ctypes, json, os, signal, sys
 import nbformat
 from IPython.core.interactiveshell import InteractiveShell
-from tp_helpers.grading.scoring.attribution import JobRun, grade_cell
-from tp_helpers.grading.execute import CellRun
+from tp_helpers.grading.scoring.attribution import grade_cell
+from tp_helpers.grading.engine.protocol import CellRun, JobRun
 from tp_helpers.grading.engine.child.zygote import call_in_child
 from tp_helpers.grading.model.source import ExerciseCell, read_source, substitute
 from tp_helpers.grading.model.submission import student_regions

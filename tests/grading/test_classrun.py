@@ -17,7 +17,7 @@ from tp_helpers.grading.classrun import (
     merge,
     parse_shard,
 )
-from tp_helpers.grading.engine.scheduler import EngineError
+from tp_helpers.grading.engine.client import EngineError
 from tp_helpers.grading.model.submission import Submission
 
 from . import students as S

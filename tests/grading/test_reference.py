@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tp_helpers.grading import grade_batch, read_source
-from tp_helpers.grading.engine.scheduler import EngineError
+from tp_helpers.grading.engine.client import EngineError
 from tp_helpers.grading.model.submission import Submission
 
 from . import students as S
@@ -54,7 +54,7 @@ def test_a_run_uses_torch_threads_after_the_reference_ran_torch_on_one(tmp_path,
 
 def test_a_reference_with_a_running_thread_is_not_forked(tmp_path, settings):
     given = "import threading, time\nthreading.Thread(target=time.sleep, args=(30,)).start()"
-    with pytest.raises(EngineError, match="cannot fork the reference safely: it runs 2 threads"):
+    with pytest.raises(EngineError, match="cannot fork the zygote safely: it runs 2 threads"):
         _grade(tmp_path, settings, given, "a = 1", "assert a == 1", "a = 1")
 
 

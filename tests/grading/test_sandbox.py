@@ -1,4 +1,4 @@
-"""The sandbox of every run (tp_helpers.grading.engine.policy, .sandbox_kernel, .reference).
+"""The sandbox of every run (tp_helpers.grading.engine.policy, .child.confine, .child.supervisor).
 
 Pure functions first (what is hidden, what a run's environment and policy are), then runs
 forked from a reference process, tried from their code: each mechanism is checked where this
@@ -22,8 +22,8 @@ import pytest
 
 from tp_helpers.grading import grade_submission, read_source
 from tp_helpers.grading.engine import policy as sb
+from tp_helpers.grading.engine.policy import GradingSettings
 from tp_helpers.grading.model.submission import Submission
-from tp_helpers.grading.scoring.pipeline import GradingSettings
 
 from . import students as S
 from .forked import Runs
@@ -46,7 +46,7 @@ def crossable():
 
 
 # -- pure functions -------------------------------------------------------------------------
-def test_hidden_paths_cover_private_paths_and_course_entries_but_not_what_kernels_need(tmp_path):
+def test_hidden_paths_cover_private_paths_and_course_entries_but_not_what_runs_need(tmp_path):
     course = tmp_path / "course"
     for folder in ("solutions", "src/pkg", ".venv/lib", ".git", "out"):
         (course / folder).mkdir(parents=True)
@@ -96,14 +96,14 @@ def test_the_summary_line_warns_about_what_is_not_enforced():
     assert "the network is reachable" in line and "README 'Grading untrusted notebooks'" in line
 
 
-def test_kernel_policy_and_environment(tmp_path):
+def test_run_policy_and_environment(tmp_path):
     limits = sb.Limits()
-    root = sb.kernel_policy(
+    root = sb.run_policy(
         sb.Isolation(network=True, mounts=True, user="private"), limits, tmp_path, None, ["/x"]
     )
     assert root["limits"]["nproc"] == limits.nproc and root["hide"] == ["/x"]
     assert root["user"] == "private" and not root["userns"] and root["readonly_root"]
-    user = sb.kernel_policy(sb.Isolation(network=True, userns=True), limits, tmp_path, None, ["/x"])
+    user = sb.run_policy(sb.Isolation(network=True, userns=True), limits, tmp_path, None, ["/x"])
     assert user["limits"]["nproc"] is None  # per uid: it would count the instructor's processes
     assert user["userns"] and user["hide"] == [] and not user["mounts"]
     before = dict(os.environ)
@@ -141,61 +141,61 @@ def box():
 
 
 @pytest.fixture(scope="module")
-def kernel(box):
+def runs(box):
     runs = Runs(box)
     yield runs
     runs.close()
 
 
-def value(kernel, code: str) -> str:
-    run = kernel.run(code)
+def value(runs, code: str) -> str:
+    run = runs.run(code)
     assert not run.raised, run.error or run.died
     return run.stdout.strip()
 
 
-def outcome(kernel, code: str) -> str:
+def outcome(runs, code: str) -> str:
     """'ok', or the exception name a run raised."""
-    run = kernel.run(code)
+    run = runs.run(code)
     return "ok" if not run.raised else (run.error or ("died",))[0]
 
 
-def test_a_run_has_this_interpreter_and_package_in_its_scratch_folder(kernel):
+def test_a_run_has_this_interpreter_and_package_in_its_scratch_folder(runs):
     import sys
 
-    assert value(kernel, "import sys; print(sys.executable)") == sys.executable
-    assert value(kernel, "import tp_helpers.checks.tp7_qa; print('imported')") == "imported"
-    home = value(kernel, "import os; print(os.getcwd() == os.environ['HOME'])")
+    assert value(runs, "import sys; print(sys.executable)") == sys.executable
+    assert value(runs, "import tp_helpers.checks.tp7_qa; print('imported')") == "imported"
+    home = value(runs, "import os; print(os.getcwd() == os.environ['HOME'])")
     assert home == "True"
-    assert outcome(kernel, "open('notes.txt', 'w').write('mine')") == "ok"
-    assert outcome(kernel, "open('notes.txt').read()") == "FileNotFoundError"  # a new run
+    assert outcome(runs, "open('notes.txt', 'w').write('mine')") == "ok"
+    assert outcome(runs, "open('notes.txt').read()") == "FileNotFoundError"  # a new run
 
 
 @needs_own_uid
-def test_a_root_grader_runs_each_run_under_a_uid_of_its_own(kernel):
-    uid = int(value(kernel, "import os; print(os.getuid())"))
+def test_a_root_grader_runs_each_run_under_a_uid_of_its_own(runs):
+    uid = int(value(runs, "import os; print(os.getuid())"))
     assert uid >= 1 << 30 and uid != os.getuid()
-    assert int(value(kernel, "import os; print(os.getuid())")) != uid  # each run its own
-    assert outcome(kernel, "import os; os.setuid(0)") == "PermissionError"
+    assert int(value(runs, "import os; print(os.getuid())")) != uid  # each run its own
+    assert outcome(runs, "import os; os.setuid(0)") == "PermissionError"
 
 
 @needs_mounts
-def test_instructor_paths_and_other_students_are_out_of_reach(kernel, box):
+def test_instructor_paths_and_other_students_are_out_of_reach(runs, box):
     course, run_root, _ = box
-    assert outcome(kernel, f"open({str(course / 'solutions' / 'lab.ipynb')!r}).read()") in (
+    assert outcome(runs, f"open({str(course / 'solutions' / 'lab.ipynb')!r}).read()") in (
         "FileNotFoundError",
         "PermissionError",
     )
-    listing = kernel.run(f"import os; print(os.listdir({str(course / 'out')!r}))")
+    listing = runs.run(f"import os; print(os.listdir({str(course / 'out')!r}))")
     assert listing.stdout.strip() == "[]" or listing.error[0] == "FileNotFoundError"
     other = run_root / "runs" / "r-other" / "work.txt"
-    assert outcome(kernel, f"open({str(other)!r}).read()") in (
+    assert outcome(runs, f"open({str(other)!r}).read()") in (
         "FileNotFoundError",
         "PermissionError",
     )
-    assert outcome(kernel, f"open({str(S.REPO / 'solutions' / 'tp7_qa.ipynb')!r})") != "ok"
+    assert outcome(runs, f"open({str(S.REPO / 'solutions' / 'tp7_qa.ipynb')!r})") != "ok"
     homes = [p for p in Path("/home").glob("*") if p not in sb.needed_paths()]
     for home in homes[:3]:  # everyone's files: covered, but for what the run needs
-        assert value(kernel, f"import os; print(os.path.exists({str(home)!r}))") == "False"
+        assert value(runs, f"import os; print(os.path.exists({str(home)!r}))") == "False"
 
 
 @needs_mounts
@@ -222,10 +222,10 @@ def test_libraries_installed_under_tmp_still_import_in_runs(tmp_path, solved_nb)
 
 
 @needs_mounts
-def test_writes_outside_the_scratch_folder_fail_or_vanish(kernel, box):
+def test_writes_outside_the_scratch_folder_fail_or_vanish(runs, box):
     course, _, _ = box
     for path in (course / "out" / "grades.csv", course / "new.txt", S.REPO / "pwned.txt"):
-        assert outcome(kernel, f"open({str(path)!r}, 'w')") in (
+        assert outcome(runs, f"open({str(path)!r}, 'w')") in (
             "OSError",
             "PermissionError",
             "FileNotFoundError",  # a course under /tmp: the run's /tmp does not hold it
@@ -235,13 +235,13 @@ def test_writes_outside_the_scratch_folder_fail_or_vanish(kernel, box):
         marker = f"{folder}/tp-sandbox-test-{uuid.uuid4().hex[:6]}"
         if not os.path.isdir(folder):
             continue
-        assert outcome(kernel, f"open({marker!r}, 'w').write('x')") == "ok"
+        assert outcome(runs, f"open({marker!r}, 'w').write('x')") == "ok"
         assert not Path(marker).exists()
-        assert outcome(kernel, f"open({marker!r}).read()") == "FileNotFoundError"
+        assert outcome(runs, f"open({marker!r}).read()") == "FileNotFoundError"
 
 
 @needs_network
-def test_no_network_not_even_the_graders_loopback(kernel):
+def test_no_network_not_even_the_graders_loopback(runs):
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -250,25 +250,25 @@ def test_no_network_not_even_the_graders_loopback(kernel):
     try:
         for address in (("127.0.0.1", port), ("1.1.1.1", 53)):
             code = f"import socket; socket.create_connection({address!r}, timeout=3)"
-            assert outcome(kernel, code) == "OSError"
+            assert outcome(runs, code) == "OSError"
         with pytest.raises(TimeoutError):
             server.accept()
     finally:
         server.close()
 
 
-def test_the_memory_limit_raises_memoryerror_and_the_next_run_is_fine(kernel):
-    assert outcome(kernel, "blob = bytearray(2 * 2**30)") == "MemoryError"
-    assert value(kernel, "print(1 + 1)") == "2"
+def test_the_memory_limit_raises_memoryerror_and_the_next_run_is_fine(runs):
+    assert outcome(runs, "blob = bytearray(2 * 2**30)") == "MemoryError"
+    assert value(runs, "print(1 + 1)") == "2"
 
 
 @needs_mounts
-def test_processes_left_by_a_run_are_killed_with_it(kernel):
+def test_processes_left_by_a_run_are_killed_with_it(runs):
     import psutil
 
     tag = f"{600 + uuid.uuid4().int % 1000 / 1000:.3f}"
     code = f"import subprocess; subprocess.Popen(['sleep', '{tag}'], start_new_session=True)"
-    assert outcome(kernel, code) == "ok"
+    assert outcome(runs, code) == "ok"
 
     def left() -> list:
         found = []

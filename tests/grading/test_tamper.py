@@ -1,6 +1,6 @@
 """Tampering: locked cells read from the file, and the guard inside each run.
 
-tp_helpers.grading.scoring.tamper and .kernel_guard.
+tp_helpers.grading.scoring.tamper and the guard (engine.child.guard).
 
 The pipeline's verdicts on tampered submissions are in test_hostile.py (the corpus); here the
 detection itself: every honest notebook shape passes, every tampering is named.
@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from tp_helpers.grading import grade_submission
+from tp_helpers.grading.engine.client import summarise
 from tp_helpers.grading.model.submission import Submission
-from tp_helpers.grading.scoring.tamper import inspect_locked_cells, summarise, visible_part
+from tp_helpers.grading.scoring.tamper import inspect_locked_cells, visible_part
 
 from . import students as S
 from .forked import Runs

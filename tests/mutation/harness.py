@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tp_helpers.grading.execute import KernelSession, kernel_env
+from tp_helpers.grading.engine.policy import grading_env
 from tp_helpers.grading.model.source import ExerciseCell, Region, read_source, substitute
 from tp_helpers.runner import write_kernelspec
 
+from .kernel import KernelSession
 from .mutants import Mutant
 
 
@@ -55,7 +56,7 @@ def run_mutants(
     results: list[MutantResult] = []
     with tempfile.TemporaryDirectory(prefix="tp-mutants-") as tmp:
         kernels = write_kernelspec(Path(tmp))
-        with KernelSession(kernels, Path(tmp), kernel_env(threads), timeout=timeout) as kernel:
+        with KernelSession(kernels, Path(tmp), grading_env(threads), timeout=timeout) as kernel:
             for step in source.steps:
                 run = kernel.run(step.source)
                 if not isinstance(step, ExerciseCell):

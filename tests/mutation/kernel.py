@@ -1,15 +1,13 @@
-"""What one execution produced (:class:`CellRun`), the grading environment, and a plain kernel.
+"""A Jupyter kernel of this interpreter, one cell at a time: what the mutation harness runs on.
 
-:class:`CellRun` is what every run of the grading engine (:mod:`.engine`) reports per
-execution. :class:`KernelSession` runs code one cell at a time in a Jupyter kernel of this
-interpreter, with a timeout per cell and an environment of its own (the caller's ``os.environ``
-is never changed): the mutation harness uses it to run the lab's checks against single mistakes.
-Grading does not: it forks every run from a reference process instead.
+:class:`KernelSession` runs code one cell at a time in a kernel, with a timeout per cell and an
+environment of its own (the caller's ``os.environ`` is never changed). The mutation harness uses
+it to run the lab's checks against single mistakes, in one warm kernel. Grading does not use it:
+it forks every run from the zygote (``tp_helpers.grading.engine``).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -18,22 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
 
-from ..runner import KERNEL_NAME
+from tp_helpers.grading.engine.protocol import KEEP_CHARS, CellRun
+from tp_helpers.runner import KERNEL_NAME
 
-#: what every grading kernel sees, whatever the grader's own environment says
-GRADING_ENV = {
-    "TP_PROFILE": "offline",
-    "HF_HUB_OFFLINE": "1",
-    "HF_DATASETS_OFFLINE": "1",
-    "HF_EVALUATE_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "NBGRADER_EXECUTION": "autograde",
-    "MPLBACKEND": "Agg",
-}
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-#: never passed on: recording reference values (tp_helpers.checks) would turn checks into no-ops
-DROPPED_VARS = ("TP_CHECKS_RECORD",)
-_KEEP_CHARS = 10_000
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -46,40 +31,7 @@ class KernelUnresponsive(Exception):
 
 
 class KernelStartFailed(RuntimeError):
-    """The kernel did not start (a grader-side problem: the sandbox, the interpreter)."""
-
-
-@dataclass
-class CellRun:
-    """What one execution produced (never the traceback: it may quote hidden tests)."""
-
-    error: tuple[str, str] | None = None  # (ename, evalue), ANSI colours stripped
-    stderr: str = ""
-    stdout: str = ""
-    timed_out: bool = False
-    seconds: float = 0.0
-    died: str = ""  # how the process running it ended ('exit status 0', 'killed by SIGKILL')
-
-    @property
-    def raised(self) -> bool:
-        """The code did not run to its end (an exception, the timeout, the process died)."""
-        return self.error is not None or self.timed_out or bool(self.died)
-
-    @property
-    def passed(self) -> bool:
-        """nbgrader's rule for a graded cell: no error and nothing written to stderr."""
-        return not self.raised and not self.stderr
-
-
-def kernel_env(threads: int, base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a grading kernel: ``base`` (default: ours) + offline + thread caps."""
-    env = dict(os.environ if base is None else base)
-    for var in DROPPED_VARS:
-        env.pop(var, None)
-    env.update(GRADING_ENV)
-    for var in THREAD_VARS:
-        env[var] = str(threads)
-    return env
+    """The kernel did not start."""
 
 
 @dataclass
@@ -189,7 +141,7 @@ class KernelSession:
             kind, content = msg["msg_type"], msg["content"]
             if kind == "stream":
                 stream = stderr if content.get("name") == "stderr" else stdout
-                if sum(map(len, stream)) < _KEEP_CHARS:  # a flood of prints is not kept
+                if sum(map(len, stream)) < KEEP_CHARS:  # a flood of prints is not kept
                     stream.append(content["text"])
             elif kind == "error":
                 result.error = (_plain(content.get("ename", "")), _plain(content.get("evalue", "")))

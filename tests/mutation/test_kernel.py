@@ -1,4 +1,4 @@
-"""The grading kernel: one cell at a time, own environment, timeouts, death (real kernels)."""
+"""The mutation harness's kernel: one cell at a time, own environment, timeouts, death."""
 
 from __future__ import annotations
 
@@ -7,15 +7,10 @@ import sys
 
 import pytest
 
-from tp_helpers.grading.execute import (
-    GRADING_ENV,
-    CellRun,
-    KernelDied,
-    KernelSession,
-    KernelUnresponsive,
-    kernel_env,
-)
+from tp_helpers.grading.engine.policy import grading_env
 from tp_helpers.runner import write_kernelspec
+
+from .kernel import KernelDied, KernelSession, KernelUnresponsive
 
 
 @pytest.fixture
@@ -26,7 +21,7 @@ def session(tmp_path):
         return KernelSession(
             write_kernelspec(tmp_path / "spec"),
             cwd,
-            env or kernel_env(1),
+            env or grading_env(1),
             timeout=timeout,
             interrupt_grace=grace,
         )
@@ -34,26 +29,8 @@ def session(tmp_path):
     return start
 
 
-def test_kernel_env_is_a_new_dict_with_offline_and_thread_settings(monkeypatch):
-    monkeypatch.setenv("TP_PROFILE", "full")
-    monkeypatch.setenv("OMP_NUM_THREADS", "16")
-    before = dict(os.environ)
-    env = kernel_env(3)
-    assert dict(os.environ) == before  # the grader's environment is untouched
-    assert env["TP_PROFILE"] == "offline" and env["NBGRADER_EXECUTION"] == "autograde"
-    assert env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] == "3"
-    assert env["PATH"] == os.environ["PATH"]
-    assert set(GRADING_ENV) >= {
-        "HF_HUB_OFFLINE",
-        "HF_DATASETS_OFFLINE",
-        "HF_EVALUATE_OFFLINE",
-        "TRANSFORMERS_OFFLINE",
-        "MPLBACKEND",
-    }
-
-
 def test_cells_share_state_and_report_errors_stderr_and_timeouts(session, tmp_path):
-    env = kernel_env(1, base={"PATH": os.environ["PATH"], "MY_FLAG": "kernel-only"})
+    env = grading_env(1, base={"PATH": os.environ["PATH"], "MY_FLAG": "kernel-only"})
     with session(timeout=1.5, env=env) as kernel:
         probe = kernel.run(
             "import os, sys\nprint(os.getcwd(), os.environ['MY_FLAG'], "
@@ -91,15 +68,6 @@ def test_a_kernel_ignoring_the_interrupt_is_reported(session):
     code += "        pass"
     with session(timeout=1, grace=1) as kernel, pytest.raises(KernelUnresponsive):
         kernel.run(code)
-
-
-def test_cellrun_pass_rule():
-    assert CellRun().passed
-    assert not CellRun(stderr="x").passed and not CellRun(stderr="x").raised
-    assert CellRun(error=("E", "")).raised and CellRun(timed_out=True).raised
-    assert not CellRun(error=("E", "")).passed
-    assert not CellRun(timed_out=True).passed
-    assert CellRun(died="killed by SIGKILL").raised
 
 
 def test_errors_whose_traceback_is_suppressed(session):

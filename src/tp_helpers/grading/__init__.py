@@ -31,7 +31,7 @@ _PUBLIC = {
     "merge": ".classrun",
     "parse_shard": ".classrun",
     "PIPELINE": ".scoring.pipeline",
-    "GradingSettings": ".scoring.pipeline",
+    "GradingSettings": ".engine.policy",
     "grade_batch": ".scoring.pipeline",
     "grade_submission": ".scoring.pipeline",
     "STATUSES": ".model.result",

@@ -30,12 +30,13 @@ from pathlib import Path
 from ..errors import TPError
 from .downloads import read_download
 from .engine import policy as sb
-from .engine.scheduler import EngineError
+from .engine.client import EngineError
+from .engine.policy import GradingSettings
 from .model.result import StudentResult
 from .model.source import LabSource, read_source
 from .model.submission import Submission
 from .report import atomic_write_text, write_reports
-from .scoring.pipeline import GradingSettings, grade_batch
+from .scoring.pipeline import grade_batch
 
 RESULTS = "results"
 RUN_PREFIX = "tp-grade-"

@@ -1,21 +1,11 @@
-"""What confines each run of student code, decided once per class run (the grader's side).
+"""The policy of each run of student code, decided once per class run (the grader's side).
 
-Each run of student code confines itself before it runs anything (:mod:`.confine`); this module
-finds out what the machine allows (:func:`detect_isolation`, one probe per process), builds each
-run's policy and environment, and says in one line what is enforced (the class summary and
-``tp-course grade``'s output carry that line).
-
-What is enforced where (README, "Grading untrusted notebooks"):
-
-========================  ==========  ==============================  =================
-mechanism                 root        not root, user namespaces on    neither
-========================  ==========  ==============================  =================
-memory / CPU limits       yes         yes                             yes
-no network (netns)        yes         yes                             no
-instructor paths hidden   yes         yes                             no
-writes only in scratch    yes         yes                             no
-own uid, no privileges    yes         (runs as you, in a namespace)   no (runs as you)
-========================  ==========  ==============================  =================
+Each run confines itself before it runs anything (:mod:`.child.confine`); this module finds out
+what the machine allows (:func:`detect_isolation`, one probe per process), holds the settings of
+a class's runs (:class:`GradingSettings`), builds each run's policy, environment and job
+(:func:`job`), and says in one line what is enforced (the class summary and ``tp-course
+grade``'s output carry that line). What is enforced on which machine: docs/grading-untrusted-
+notebooks.md.
 """
 
 from __future__ import annotations
@@ -32,9 +22,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .child import confine
+from ...checks.core import RECORD_ENV
+from ...profiles import OFFLINE_ENV_VARS
+from . import protocol
 
 GIB = 1 << 30
+
+#: what every run sees, whatever the grader's own environment says
+GRADING_ENV = {
+    **{var: "1" for var in OFFLINE_ENV_VARS},
+    "TP_PROFILE": "offline",
+    "NBGRADER_EXECUTION": "autograde",
+    "MPLBACKEND": "Agg",
+}
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+#: never passed on: recording reference values (tp_helpers.checks) would turn checks into no-ops
+DROPPED_VARS = (RECORD_ENV,)
+#: folders that get an empty tmpfs of the run's own (where namespaces are allowed)
+PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+#: the confinement steps, run as a module for the probe (standard library only)
+CONFINE_MODULE = "tp_helpers.grading.engine.child.confine"
 
 #: environment variables of the grader that point at its own caches: a run gets its scratch
 _CACHE_VARS = (
@@ -169,10 +176,11 @@ def detect_isolation() -> Isolation:
     try:
         os.chmod(folder, 0o755)
         done = subprocess.run(
-            [sys.executable, confine.__file__, "--probe", folder],
+            [sys.executable, "-m", CONFINE_MODULE, "--probe", folder],
             capture_output=True,
             text=True,
             timeout=60,
+            cwd=folder,
         )
         report = json.loads(done.stdout.strip().splitlines()[-1])
     except (OSError, ValueError, IndexError, subprocess.SubprocessError) as exc:
@@ -326,7 +334,7 @@ def blocked_folders(paths: Iterable[Path]) -> dict[str, list[str]]:
     return found
 
 
-def kernel_policy(
+def run_policy(
     isolation: Isolation,
     limits: Limits,
     scratch: Path,
@@ -334,7 +342,7 @@ def kernel_policy(
     hide: Iterable[str],
     reveal: dict[str, list[str]] | None = None,
 ) -> dict:
-    """The JSON policy a run applies to itself (:mod:`.confine`)."""
+    """The JSON policy a run applies to itself (:mod:`.child.confine`)."""
     own_uid = isolation.user == "private"
     return {
         "reveal": (reveal or {}) if isolation.mounts else {},
@@ -362,29 +370,47 @@ def scratch_env(env: dict[str, str], scratch: Path, isolation: Isolation) -> dic
     env = dict(env)
     for var in (*_CACHE_VARS, *_AGENT_VARS):
         env.pop(var, None)
-    env.update(
-        HOME=str(scratch),
-        TMPDIR=str(scratch / "tmp"),
-        XDG_CACHE_HOME=str(scratch / ".cache"),
-        XDG_CONFIG_HOME=str(scratch / ".config"),
-        MPLCONFIGDIR=str(scratch / ".config" / "matplotlib"),
-        IPYTHONDIR=str(scratch / ".ipython"),
-    )
+    env.update(scratch_vars(scratch, isolation))
     user_base = _user_base()
     if user_base:  # packages installed with pip --user: still found with HOME moved
         env["PYTHONUSERBASE"] = user_base
     else:
         env["PYTHONNOUSERSITE"] = "1"
     (scratch / "tmp").mkdir(exist_ok=True)
+    return env
+
+
+def scratch_vars(scratch: Path, isolation: Isolation) -> dict[str, str]:
+    """Home, caches, configuration and temporary files in ``scratch``; a user name of its own
+    for a run with a uid of its own."""
+    env = {
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch / "tmp"),
+        "XDG_CACHE_HOME": str(scratch / ".cache"),
+        "XDG_CONFIG_HOME": str(scratch / ".config"),
+        "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"),
+        "IPYTHONDIR": str(scratch / ".ipython"),
+    }
     if isolation.user:
         env.update(USER="tp-grading", LOGNAME="tp-grading")
+    return env
+
+
+def grading_env(threads: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the zygote (and so of every run): ``base`` (default: ours) without
+    :data:`DROPPED_VARS`, with :data:`GRADING_ENV` and the thread caps."""
+    env = dict(os.environ if base is None else base)
+    for var in DROPPED_VARS:
+        env.pop(var, None)
+    env.update(GRADING_ENV)
+    env.update({var: str(threads) for var in THREAD_VARS})
     return env
 
 
 def share_resources(folder: Path, isolation: Isolation) -> dict[str, str]:
     """Environment variables giving runs the offline data the grader has (``TP_DATA_DIR``).
 
-    A kernel with a uid of its own cannot read the grader's cache (``mkdtemp`` folders are
+    A run with a uid of its own cannot read the grader's cache (``mkdtemp`` folders are
     0700, often under a 0700 home): the current dataset folder is copied once per run into
     ``folder``, world-readable. Otherwise runs read the grader's cache folder.
     """
@@ -495,3 +521,63 @@ def prepare(
         env=tuple(sorted(env.items())),
         description=isolation.describe(limits),
     )
+
+
+@dataclass(frozen=True)
+class GradingSettings:
+    """How every student of a class run is graded."""
+
+    run_root: Path  # the zygote's folder, its snapshots' sockets, every run's scratch folder
+    timeout: float = 600.0  # seconds per execution (exercise cell or check)
+    threads: int = 1  # OMP/MKL/OpenBLAS and torch threads of each run
+    notebook_timeout: float | None = None  # seconds of runs per student (status 'timeout')
+    jobs: int = 1  # runs at once
+    sandbox: SandboxSettings | None = None  # None: runs are not confined (tests only)
+    lookahead: int = 8  # snapshots alive at once (memory: each is a copy-on-write fork)
+
+
+def job(settings: GradingSettings, codes: list[str], replay: str, scratch: Path) -> protocol.Job:
+    """One run's job: what it executes, its confinement policy and its environment."""
+    box = settings.sandbox
+    isolation = box.isolation if box is not None else Isolation()
+    policy: dict = {"scratch": str(scratch), "limits": {}}
+    if box is not None:
+        reveal = {top: list(paths) for top, paths in box.reveal}
+        runs = settings.run_root / "runs"
+        policy = run_policy(isolation, box.limits, scratch, runs, box.hide, reveal)
+        namespaces = isolation.mounts
+        policy.update(ipc=namespaces, pid=namespaces, private={})
+        if namespaces:
+            policy["private"] = _private_tops(settings, scratch)
+    env = scratch_vars(scratch, isolation)
+    env.update({var: str(settings.threads) for var in THREAD_VARS})
+    return protocol.Job(
+        codes=list(codes),
+        replay=replay,
+        timeout=settings.timeout,
+        policy=policy,
+        env=env,
+        threads=settings.threads,
+    )
+
+
+def _private_tops(settings: GradingSettings, scratch: Path) -> dict[str, list[str]]:
+    """Each folder a run gets empty (``/tmp``…, and the class run's own folder: the snapshots'
+    sockets, the other runs), with what it must still read there bound back."""
+    shared = [scratch, *_shared_paths(settings)]
+    tops = list(PRIVATE_TMP)
+    run_root = settings.run_root.resolve()
+    if not any(Path(top) in run_root.parents for top in tops):
+        tops.append(str(run_root))
+    return {top: [str(p) for p in shared if Path(top) in p.parents] for top in tops}
+
+
+def _shared_paths(settings: GradingSettings) -> list[Path]:
+    """What a run reads under a folder it gets empty (``/tmp``…): the zygote's folder, the
+    offline data, and the interpreter and its libraries (a virtual environment made under
+    ``/tmp`` must still import)."""
+    paths = [settings.run_root / "zygote", *needed_paths()]
+    box = settings.sandbox
+    if box is not None:
+        paths += [Path(value) for key, value in box.env if key == "TP_DATA_DIR"]
+    return [path.resolve() for path in paths]

@@ -1,7 +1,8 @@
-"""Grade one exercise cell: each exercise on its own, no cascade, no collateral (DESIGN.md §6).
+"""Grade one exercise cell: each exercise on its own, no cascade, no collateral.
 
-Every run starts from the reference state just before the cell (a fresh process forked from
-it, :mod:`.engine`), so nothing one run does reaches the next one.
+Every run starts from the zygote's state just before the cell (a fresh process forked from it,
+:mod:`..engine`), so nothing one run does reaches the next one. docs/grading-contract.md is the
+contract this implements.
 
 1. Run the cell with every region the student wrote, then its check cells. All pass: done (an
    honest cell costs one run).
@@ -24,9 +25,9 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..execute import CellRun
+from ..engine.protocol import CellRun, JobRun
 from ..model.result import ExerciseResult
 from ..model.source import ExerciseCell, Region, normalised, substitute
 
@@ -37,15 +38,6 @@ _KNOWN_ERRORS = frozenset(
     name for name in dir(builtins) if isinstance(getattr(builtins, name), type)
 ) | {"CheckFailed"}
 _WARNING_RE = re.compile(r"(\w+(?:Warning|Error)\b.*)")
-
-
-@dataclass
-class JobRun:
-    """One run: the cell, then each check in order (None: not run, the cell raised or the
-    run ended before it)."""
-
-    cell: CellRun
-    checks: list[CellRun | None] = field(default_factory=list)
 
 
 Runner = Callable[[str, Sequence[str]], JobRun]

@@ -1,14 +1,15 @@
 """Grade submissions. The steps, in order, are the list :data:`PIPELINE`.
 
 read → inspect (locked cells) → restore → execute (attribution inside, :mod:`.attribution`) →
-score; rendering is done for the whole class from the stored results (:mod:`.report`).
-``execute`` works on a batch of students at once (:mod:`.engine`: the lab's source runs once,
-every run of student code is a process forked from it); the other steps on each student.
+score; rendering is done for the whole class from the stored results (:mod:`..report`).
+``execute`` works on a batch of students at once (:class:`..engine.scheduler.ForkEngine`: the
+lab's source runs once in the zygote, every run of student code is a process forked from it);
+the other steps on each student.
 
 A run may meet several events; the student's status is the most serious one
-(:data:`~.result.SEVERITY` order, ``tampered`` first) and ``reason`` names them all in one line.
-A run that times out, runs out of memory, exits or dies costs the exercises of that run only,
-and grading goes on from the reference state; the notebook's time limit stops grading there
+(:data:`~..model.result.SEVERITY` order, ``tampered`` first) and ``reason`` names them all in one
+line. A run that times out, runs out of memory, exits or dies costs the exercises of that run
+only, and grading goes on from the zygote's state; the notebook's time limit stops grading there
 (exercises graded before keep their points).
 """
 
@@ -19,27 +20,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from pathlib import Path
 
-from ..engine.policy import SandboxSettings
+from ..engine.client import StudentRuns, Tampered, where
+from ..engine.policy import GradingSettings
 from ..engine.scheduler import ForkEngine
 from ..model.result import SEVERITY, ExerciseResult, StudentResult
-from ..model.source import ExerciseCell, LabSource, Region
+from ..model.source import ExerciseCell, LabSource, Region, normalised
 from ..model.submission import InvalidNotebook, Submission, read_notebook, student_regions
+from .attribution import grade_cell
+from .replay import replays, solution_lines
 from .tamper import inspect_locked_cells
 
-
-@dataclass(frozen=True)
-class GradingSettings:
-    """How every student of a run is graded."""
-
-    run_root: Path  # the reference's folder, its snapshots' sockets, every run's scratch folder
-    timeout: float = 600.0  # seconds per execution (exercise cell or check)
-    threads: int = 1  # OMP/MKL/OpenBLAS and torch threads of each run
-    notebook_timeout: float | None = None  # seconds of runs per student (status 'timeout')
-    jobs: int = 1  # runs at once
-    sandbox: SandboxSettings | None = None  # None: runs are not confined (tests only)
-    lookahead: int = 8  # snapshots alive at once (memory: each is a copy-on-write fork)
+__all__ = ["PIPELINE", "GradingContext", "GradingSettings", "grade_batch", "grade_submission"]
 
 
 @dataclass
@@ -138,9 +130,9 @@ class RestoreRegions:
 
 
 class ExecuteAndAttribute:
-    """Every exercise cell of every student of the batch, each run forked from the reference
-    state before the cell (:class:`.engine.ForkEngine`). Tampering found in a run costs the
-    exercises whose code ran in it."""
+    """Every exercise cell of every student of the batch, each run forked from the zygote's
+    state before the cell (:class:`..engine.scheduler.ForkEngine`); attribution decides the runs
+    of each cell. Tampering found in a run costs the exercises whose code ran in it."""
 
     name = "execute"
     batch = True
@@ -148,7 +140,64 @@ class ExecuteAndAttribute:
     def __call__(self, contexts: list[GradingContext], finished: Callable) -> None:
         if not contexts:
             return
-        ForkEngine(contexts[0].source, contexts[0].settings).execute(contexts, finished)
+        source = contexts[0].source
+        for ctx in contexts:
+            ctx.replays = replays(source, ctx.regions)
+        withheld = sorted(set(source.hidden_lines) | solution_lines(source))
+
+        def grade(ctx: GradingContext, index: int, step: ExerciseCell, runs: StudentRuns) -> None:
+            grade_student_cell(ctx, step, runs, withheld)
+
+        ForkEngine(source, contexts[0].settings, grade).execute(contexts, finished)
+
+
+def grade_student_cell(
+    ctx: GradingContext, step: ExerciseCell, runs: StudentRuns, withheld: list[str]
+) -> None:
+    """One student's exercise cell: attribution through ``runs``, unless the notebook's time
+    is spent; a run the guard found altered costs the exercises whose code ran in it."""
+    settings = ctx.settings
+    limit = settings.notebook_timeout
+    with ctx.lock:
+        if ctx.done:
+            return
+        if limit is not None and ctx.run_seconds >= limit:
+            ctx.stop(
+                "timeout", f"the notebook took more than {limit:g} s; stopped before {where(step)}"
+            )
+            return
+    try:
+        outcome = grade_cell(
+            runs, step, ctx.regions, timeout=settings.timeout, hidden_lines=withheld
+        )
+    except Tampered as exc:
+        with ctx.lock:
+            _tampered(ctx, step, exc)
+        return
+    with ctx.lock:
+        ctx.verdicts.update({r.id: r for r in outcome.results})
+
+
+def _tampered(ctx: GradingContext, step: ExerciseCell, exc: Tampered) -> None:
+    """No points for the exercises whose code altered the run; the others of the cell pass."""
+    touched = [rid for rid in step.exercise_ids if _differs(ctx, rid)]
+    for rid in step.exercise_ids:
+        if rid not in touched and rid in ctx.regions:
+            points = next(c.points for c in step.checks if c.exercise_id == rid)
+            ctx.verdicts[rid] = ExerciseResult(rid, points, points, True)
+    if not touched:  # altered by code replayed from an earlier cell
+        touched = [rid for rid in ctx.regions if _differs(ctx, rid)]
+    reason = f"{exc} (while running {where(step)})"
+    ctx.flag("tampered", reason)
+    for rid in touched:
+        ctx.tampered.setdefault(rid, reason)
+
+
+def _differs(ctx: GradingContext, exercise_id: str) -> bool:
+    mine = ctx.regions.get(exercise_id)
+    if mine is None:
+        return False
+    return normalised(mine) != normalised(ctx.source.solution_region(exercise_id))
 
 
 class Score:
@@ -189,7 +238,7 @@ def grade_batch(
 ) -> list[StudentResult]:
     """Grade ``submissions`` together (the source runs once for all of them); a bad notebook
     gives a status, never an exception. ``on_result`` gets each result as soon as it is made.
-    Raises :class:`.engine.EngineError` when the grader itself fails."""
+    Raises :class:`..engine.client.EngineError` when the grader itself fails."""
     contexts = [GradingContext(submission, source, settings) for submission in submissions]
     batch_step = next(step for step in PIPELINE if getattr(step, "batch", False))
     position = PIPELINE.index(batch_step)

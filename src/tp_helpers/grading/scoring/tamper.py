@@ -1,5 +1,5 @@
 """Tampering: what a submission did to the locked cells (read from the file) or to the checks
-at run time (told by the guard inside each run, :mod:`.kernel_guard`).
+at run time (told by the guard inside each run, :mod:`..engine.child.guard`).
 
 Grading never runs a submission's check cells: checks and hidden tests always come from the
 source. Tampering is still reported, and the exercises it touched get no points, so that a
@@ -10,9 +10,11 @@ submission that tried never gets full marks and the instructor sees it (status `
   compared with the source's visible part (hidden tests stripped), so a notebook that lost its
   metadata but kept the cells is fine. This supersedes nbgrader's checksums, which a student can
   recompute: the source cannot be.
-* :mod:`.kernel_guard` is installed in the reference process just before each snapshot (the
-  state a run starts from is its baseline); each run asks it, after each execution, whether
-  anything the checks rely on was replaced, and reports :class:`Tampered` problems.
+* the guard (:mod:`..engine.child.guard`) is installed in each snapshot as it prepares (the
+  state a run starts from is its baseline); each run asks it, after the cell and after the last
+  check, whether anything the checks rely on was replaced; the engine raises
+  :class:`..engine.client.Tampered` with the problems, and the pipeline costs the exercises
+  whose code ran (:func:`.pipeline.grade_student_cell`).
 """
 
 from __future__ import annotations
@@ -21,20 +23,6 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..model.source import ExerciseCell, LabSource, split_hidden_tests
-
-#: modules the guard watches in every kernel, and those it imports first
-PROTECTED_PREFIXES = ("tp_helpers",)
-PRELOADED = ("tp_helpers.checks",)
-NOT_WATCHED = ("tp_helpers.grading",)
-_MAX_LISTED = 3
-
-
-class Tampered(Exception):
-    """The guard found the kernel altered (or did not answer)."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(summarise(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -83,10 +71,3 @@ def _grade_id(cell) -> str | None:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
     return grade_id if isinstance(grade_id, str) else None
-
-
-def summarise(problems: list[str]) -> str:
-    """The first problems in one line, and how many more."""
-    shown = "; ".join(problems[:_MAX_LISTED])
-    more = len(problems) - _MAX_LISTED
-    return shown + (f" (and {more} more)" if more > 0 else "")

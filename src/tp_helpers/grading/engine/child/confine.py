@@ -1,8 +1,8 @@
-"""Confinement steps, applied by a run's own processes to themselves (:mod:`.reference`).
+"""Confinement steps, applied by a run's own processes to themselves (:mod:`.supervisor`).
 
-Each run of student code is forked from the reference state; before any student code exists in
-it, its supervisor and the run itself apply the policy written by :mod:`.engine` (from the
-decisions of :mod:`.sandbox`):
+Each run of student code is forked from a snapshot of the zygote; before any student code exists
+in it, its supervisor and the run itself apply the policy the grader decided
+(:mod:`...policy`):
 
 1. new namespaces (:func:`enter_namespaces`): network (no interface but a downed loopback: no
    network at all), mounts, IPC (no System V segment or queue of anyone else) and pid (the run's
@@ -15,8 +15,9 @@ decisions of :mod:`.sandbox`):
 4. for a root grader, a uid and gid of the run's own (:func:`drop_privileges`).
 
 A step that fails stops the run before it runs anything: a run never has less isolation than
-the grader announced. ``python confine.py --probe FOLDER`` tries each mechanism in a child
-process and prints what works here as JSON (the grader calls it once per class run).
+the grader announced. ``python -m tp_helpers.grading.engine.child.confine --probe FOLDER``
+tries each mechanism in a child process and prints what works here as JSON (the grader calls it
+once per class run).
 
 This module imports only the standard library.
 """
@@ -28,7 +29,7 @@ import json
 import os
 import sys
 
-#: uids (and gids) given to kernels by a root grader: PRIVATE_ID_BASE + the kernel's pid
+#: uids (and gids) given to runs by a root grader: PRIVATE_ID_BASE + the supervisor's pid
 PRIVATE_ID_BASE = 1 << 30
 NOBODY = 65534
 
@@ -153,13 +154,13 @@ def enter_namespaces(policy: dict) -> None:
 
 
 def arrange_mounts(policy: dict) -> None:
-    """Hide the instructor's paths, keep only this kernel's scratch folder writable."""
+    """Hide the instructor's paths, keep only this run's scratch folder writable."""
     if not policy.get("mounts"):
         return
     _mount(None, "/", None, MS_REC | MS_PRIVATE, None)  # nothing we do leaks to the grader
     scratch, root = policy["scratch"], policy.get("scratch_root")
-    # homes, and folders the kernel's uid cannot cross (a 0700 home holding the interpreter):
-    # covered by an empty tmpfs where only the paths the kernel needs are bound back in place
+    # homes, and folders the run's uid cannot cross (a 0700 home holding the interpreter):
+    # covered by an empty tmpfs where only the paths the run needs are bound back in place
     for top, paths in policy.get("reveal", {}).items():
         _reveal_only(top, paths)
     if root:  # other students' scratch folders: gone; ours: bound back at the same path
@@ -206,7 +207,7 @@ def _reveal_only(top: str, paths: list[str], options: str = "size=64k,mode=0711"
 
 
 def drop_privileges(policy: dict, ident: int | None = None) -> None:
-    """Root grader: become the kernel's own uid/gid and give it the scratch folder.
+    """Root grader: become the run's own uid/gid and give it the scratch folder.
 
     ``ident``: the private uid to take (default: PRIVATE_ID_BASE + this pid; a process in a
     pid namespace of its own must be given one, its pid there is not unique)."""
@@ -228,7 +229,7 @@ def drop_privileges(policy: dict, ident: int | None = None) -> None:
         os.setuid(0)
     except PermissionError:
         return
-    raise SandboxFailed("the kernel could take root back after dropping it")
+    raise SandboxFailed("the run could take root back after dropping it")
 
 
 # -- probe ------------------------------------------------------------------------------------
@@ -300,7 +301,9 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--probe"] and len(argv) == 2:
         print(json.dumps(probe(argv[1])))
         return
-    print("usage: confine.py --probe FOLDER", file=sys.stderr)
+    print(
+        "usage: python -m tp_helpers.grading.engine.child.confine --probe FOLDER", file=sys.stderr
+    )
     sys.exit(2)
 
 

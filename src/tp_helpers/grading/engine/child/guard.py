@@ -1,23 +1,23 @@
-"""Integrity guard that runs *inside* a grading kernel.
+"""The integrity guard: inside each snapshot, it tells whether a run patched what the checks use.
 
-The grader sends this file's source to each kernel before the first cell (it is never imported
-there from the package: a submission that patches ``tp_helpers`` cannot patch the guard first) and
-calls :func:`install`. The guard keeps references to what the checks rely on:
+It is never imported in the zygote: the grader reads this file's text and sends it in the
+zygote's config, and a snapshot executes it while it prepares, after the imports of its cell
+(:meth:`.zygote.Zygote.install_guard`), so a submission that patches ``tp_helpers`` cannot patch
+the guard first. :func:`install` keeps references to what the checks rely on:
 
 * ``builtins`` (``print``, ``AssertionError``, ``isinstance``…) and the interpreter hooks
   (``sys.stdout``/``stderr``, ``displayhook``, ``excepthook``, trace and profile functions);
 * every ``tp_helpers`` module (the check modules are imported first): each name, each function's
   code and defaults, each class's attributes, each module-level instance's attributes;
 * the callables of the modules those import (``numpy``, ``itertools``…) and of ``warnings``;
-* IPython's and ipykernel's methods (class and instance), and event callbacks defined in cells;
+* IPython's methods (class and instance), and event callbacks defined in cells;
 * notebook names bound to those modules and objects (``checks`` → ``tp_helpers.checks.…``).
 
-Both :func:`install` and, after each execution, ``check(nonce)`` are evaluated as *user
-expressions* of an empty silent execution (outside any cell, so IPython's per-cell hooks are the
-same each time; the answer travels in the execute reply, not through ``stdout``): the string
-``TPGUARD <nonce> <json list of problems>``. An answer that does not come back is a problem
-too. New things (a module imported later, a new notebook name) are learnt the first time they
-are seen; a changed or deleted one is reported. A check costs a few milliseconds (identity
+and registers ``check(nonce)`` under a module name that holds a random token. A run calls it
+after the student's cell and after the last check (:class:`.supervisor.Run`); the answer is the
+string ``TPGUARD <nonce> <json list of problems>``, which the run accepts only with the nonce it
+asked with. New things (a module imported later, a new notebook name) are learnt the first time
+they are seen; a changed or deleted one is reported. A check costs a few milliseconds (identity
 comparisons, nothing is copied).
 
 This is detection, not a jail: code running in the same process can defeat any in-process check
@@ -26,7 +26,11 @@ if it is written against this file. It catches the patches a submission makes to
 """
 
 REGISTRY = "_tp_grading_guard_"
-#: builtins that IPython and ipykernel set or swap around each execution
+#: what the guard watches in every snapshot, what it imports first, and what it leaves alone
+PROTECTED_PREFIXES = ("tp_helpers",)
+PRELOADED = ("tp_helpers.checks",)
+NOT_WATCHED = ("tp_helpers.grading",)
+#: builtins that IPython sets or swaps around each execution
 VOLATILE_BUILTINS = frozenset(
     {
         "_",
@@ -55,7 +59,6 @@ SYS_HOOKS = (
 SHALLOW_ALWAYS = ("warnings",)
 #: notebook names IPython rebinds itself (output history)
 IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
-INSTALLED = "tp-grading-guard installed"
 _MISSING = object()
 
 
@@ -91,7 +94,6 @@ def install(token, prefixes=("tp_helpers",), preload=("tp_helpers.checks",), ski
     holder = types.ModuleType(REGISTRY + token)
     holder.check = check
     sys.modules[REGISTRY + token] = holder
-    return INSTALLED
 
 
 class _Watch:
@@ -200,29 +202,23 @@ class _Watch:
             function = getattr(function, "__wrapped__", None)
 
     def _watch_ipython(self):
-        """IPython's and ipykernel's methods, on their classes and as instance overrides."""
+        """IPython's methods, on their classes and as instance overrides."""
         shell = self.shell
         if shell is None:
             return
-        for label, obj in (
-            ("get_ipython()", shell),
-            ("the kernel", getattr(shell, "kernel", None)),
-        ):
-            if obj is None:
+        methods = set()
+        for cls in type(shell).__mro__:
+            if cls is object:
                 continue
-            methods = set()
-            for cls in type(obj).__mro__:
-                if cls is object:
-                    continue
-                namespace = cls.__dict__
-                for attr, item in list(namespace.items()):
-                    if callable(item) or isinstance(item, (staticmethod, classmethod)):
-                        where = f"{cls.__module__}.{cls.__qualname__}.{attr}"
-                        self.entries.append((where, namespace, attr, item))
-                        methods.add(attr)
-            own = vars(obj)
-            for attr in methods:
-                self.entries.append((f"{label}.{attr}", own, attr, own.get(attr, _MISSING)))
+            namespace = cls.__dict__
+            for attr, item in list(namespace.items()):
+                if callable(item) or isinstance(item, (staticmethod, classmethod)):
+                    where = f"{cls.__module__}.{cls.__qualname__}.{attr}"
+                    self.entries.append((where, namespace, attr, item))
+                    methods.add(attr)
+        own = vars(shell)
+        for attr in methods:
+            self.entries.append((f"get_ipython().{attr}", own, attr, own.get(attr, _MISSING)))
 
     def _cell_callbacks(self):
         events = getattr(self.shell, "events", None)
