@@ -11,19 +11,31 @@ from .profiles import check_profile_name, default_profile_name
 from .runner import SOLUTION_NOTEBOOK
 
 
+def _run_notebook(args: argparse.Namespace) -> Path:
+    """The notebook ``tp-course run`` executes: ``--notebook``, or the lab named by ``--lab``
+    (``solutions/<lab>.ipynb``), or TP7's."""
+    if args.lab and args.notebook:
+        raise TPError("pass --lab or --notebook, not both: --lab NAME runs solutions/NAME.ipynb.")
+    if args.lab:
+        return SOLUTION_NOTEBOOK.parent / f"{Path(args.lab).stem}.ipynb"
+    return Path(args.notebook or SOLUTION_NOTEBOOK)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run_solution
 
     profile = check_profile_name(args.profile or default_profile_name())
-    print(f"running {args.notebook} in the {profile} profile ...", flush=True)
-    summary = run_solution(
-        profile, Path(args.out), notebook=Path(args.notebook), timeout=args.timeout
-    )
+    notebook = _run_notebook(args)
+    print(f"running {notebook} in the {profile} profile ...", flush=True)
+    summary = run_solution(profile, Path(args.out), notebook=notebook, timeout=args.timeout)
     print(f"executed notebook and summary.json written to {args.out}")
-    print(
-        f"untrained baseline: exact_match={summary.baseline_exact_match:.1f} "
-        f"f1={summary.baseline_f1:.1f}; train_steps={summary.train_steps}"
-    )
+    if summary.baseline_exact_match is not None:
+        print(
+            f"untrained baseline: exact_match={summary.baseline_exact_match:.1f} "
+            f"f1={summary.baseline_f1:.1f}; train_steps={summary.train_steps}"
+        )
+    else:
+        print(f"train_steps={summary.train_steps}")
     print(summary.line())
     return 0
 
@@ -146,7 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         "else full with a CUDA GPU, else cpu)",
     )
     run.add_argument("--out", default="runs/latest", help="folder for the executed notebook")
-    run.add_argument("--notebook", default=str(SOLUTION_NOTEBOOK), help="notebook to run")
+    run.add_argument(
+        "--lab",
+        help="the lab to run, by its notebook's name in solutions/ (tp7_qa, tp8_unanswerable); "
+        "default: tp7_qa",
+    )
+    run.add_argument("--notebook", help=f"notebook to run (default: {SOLUTION_NOTEBOOK})")
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     run.set_defaults(func=_cmd_run)
 

@@ -188,6 +188,55 @@ def _cpu() -> Profile:
 
 PROFILES = {"full": _full, "cpu": _cpu, "offline": _offline}
 
+
+# --- TP8: the same profiles on SQuAD v2.0 ---------------------------------------------------------
+def _full_v2() -> Profile:
+    """TP7's full profile on SQuAD v2.0: the same model, windows and training.
+
+    1 % of SQuAD v2.0's training split is 1,303 rows (a third of SQuAD v2.0's training questions
+    have no answer); 1 % of its validation split is 119 rows, about half of them without one.
+    """
+    return dataclasses.replace(
+        _full(),
+        dataset="rajpurkar/squad_v2",
+        train_split="train[:1%]",
+        validation_split="validation[:1%]",
+    )
+
+
+def _cpu_v2() -> Profile:
+    """TP7's cpu recipe (0.4 epoch, lr 1e-4, warm-up, no dropout) on TP8's full data."""
+    return dataclasses.replace(
+        _cpu(),
+        dataset="rajpurkar/squad_v2",
+        train_split="train[:1%]",
+        validation_split="validation[:1%]",
+    )
+
+
+def _offline_v2() -> Profile:
+    """TP7's offline recipe on the offline SQuAD v2.0 set (one question in three unanswerable).
+
+    bench/offline_run.py --lab tp8_unanswerable measures it; bench/README.md has the table.
+    """
+    from .data import offline_v2_dataset_path
+
+    return dataclasses.replace(
+        _offline(),
+        dataset=str(offline_v2_dataset_path()),
+        train_split="train[:10%]",
+        validation_split="validation[:20%]",
+    )
+
+
+#: the lab whose profiles :func:`get_profile` gives when none is named (the course's first)
+DEFAULT_LAB = "tp7_qa"
+#: each lab's profiles, by name: a lab differs in its data (and may in its offline recipe)
+LAB_PROFILES = {
+    "tp7_qa": PROFILES,
+    "tp8_unanswerable": {"full": _full_v2, "cpu": _cpu_v2, "offline": _offline_v2},
+}
+
 #: optimiser steps when nbgrader autogrades: grading checks code, not model quality
 AUTOGRADE_MAX_STEPS = 2
 
@@ -266,19 +315,33 @@ def check_profile_name(name: str) -> str:
     return name
 
 
-def get_profile(name: str | None = None) -> Profile:
+def check_lab_name(lab: str) -> str:
+    """``lab`` if it has profiles, or a :class:`ProfileError` listing the labs that do."""
+    if lab not in LAB_PROFILES:
+        valid = ", ".join(sorted(LAB_PROFILES))
+        raise ProfileError(
+            f"unknown lab {lab!r}; labs with profiles: {valid}. Add the lab's profiles to "
+            "LAB_PROFILES in tp_helpers/profiles.py."
+        )
+    return lab
+
+
+def get_profile(name: str | None = None, *, lab: str = DEFAULT_LAB) -> Profile:
     """Build the profile to run with, ready to use.
 
-    ``name`` defaults to :func:`default_profile_name`. The offline profile switches every Hugging
-    Face library to offline mode *before* they are imported, so call this first in a notebook.
-    ``TP_SEED``, when set, replaces the profile's seed (the benchmarks use it).
+    ``name`` defaults to :func:`default_profile_name`. ``lab`` names the lab whose data the
+    profile loads (TP7's when not given; TP8 calls ``get_profile(lab="tp8_unanswerable")``).
+    The offline profile switches every Hugging Face library to offline mode *before* they are
+    imported, so call this first in a notebook. ``TP_SEED``, when set, replaces the profile's seed
+    (the benchmarks use it).
     """
     automatic = not name and not os.environ.get("TP_PROFILE", "").strip()
     name = check_profile_name(name or default_profile_name())
+    lab = check_lab_name(lab)
     if name == "offline":
         for var in OFFLINE_ENV_VARS:
             os.environ[var] = "1"
-    profile = PROFILES[name]()
+    profile = LAB_PROFILES[lab][name]()
     device, precision, gpu = detect_device()
     changes: dict = {"device": device, "precision": precision, "gpu": gpu}
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .errors import TPError
@@ -22,7 +22,9 @@ from .errors import TPError
 SOLUTION_NOTEBOOK = Path("solutions") / "tp7_qa.ipynb"
 KERNEL_NAME = "tp-course-python"
 
-#: run after the notebook, in its kernel, to read the figures back (never saved in the notebook)
+#: run after the notebook, in its kernel, to read the figures back (never saved in the notebook):
+#: TP7's variables. A lab whose checks module has a ``run_summary(namespace)`` function reads its
+#: own (:data:`_LAB_PROBE`).
 _SUMMARY_PROBE = """
 import json as _json
 _eval_losses = [h["eval_loss"] for h in trainer.state.log_history if "eval_loss" in h]
@@ -37,6 +39,13 @@ print(_json.dumps({
     "profile": profile.name,
 }))
 """
+_LAB_PROBE = """
+import json as _json
+from tp_helpers.checks import {module} as _lab_checks
+print(_json.dumps(_lab_checks.run_summary(globals())))
+"""
+#: figures of a lab's own that the last line of ``tp-course run`` shows, when the lab has them
+LINE_EXTRAS = ("HasAns_f1", "NoAns_f1")
 
 
 @dataclass
@@ -45,16 +54,55 @@ class RunSummary:
     seconds: float
     exact_match: float
     f1: float
-    baseline_exact_match: float
-    baseline_f1: float
     train_steps: int
     #: the mean training loss over the run, and the validation loss of the last evaluation
     train_loss: float
     eval_loss: float | None
+    #: the untrained model's scores (a lab that does not measure them leaves them out)
+    baseline_exact_match: float | None = None
+    baseline_f1: float | None = None
+    #: the lab's own figures (TP8: HasAns_f1, NoAns_f1, the threshold chosen, ...)
+    extra: dict = field(default_factory=dict)
 
     def line(self) -> str:
         """The last line ``tp-course run`` prints."""
-        return f"exact_match={self.exact_match:.1f} f1={self.f1:.1f} seconds={self.seconds:.1f}"
+        extras = "".join(
+            f" {key}={self.extra[key]:.1f}" for key in LINE_EXTRAS if key in self.extra
+        )
+        return (
+            f"exact_match={self.exact_match:.1f} f1={self.f1:.1f}{extras} "
+            f"seconds={self.seconds:.1f}"
+        )
+
+    def to_json(self) -> dict:
+        """summary.json: the fields, with the lab's own figures beside them (not nested)."""
+        figures = asdict(self)
+        extra = figures.pop("extra")
+        if self.baseline_exact_match is None:
+            figures.pop("baseline_exact_match")
+            figures.pop("baseline_f1")
+        return {**figures, **extra}
+
+    @classmethod
+    def from_probe(cls, figures: dict, seconds: float) -> RunSummary:
+        names = {f.name for f in fields(cls)} - {"extra", "seconds"}
+        known = {key: value for key, value in figures.items() if key in names}
+        extra = {key: value for key, value in figures.items() if key not in names}
+        return cls(seconds=round(seconds, 1), extra=extra, **known)
+
+
+def summary_probe(notebook: Path) -> str:
+    """The code that reads the figures back: the lab's ``run_summary`` when its checks module
+    (``tp_helpers.checks.<notebook name>``) has one, else TP7's variables."""
+    import importlib
+
+    try:
+        checks = importlib.import_module(f"tp_helpers.checks.{notebook.stem}")
+    except ImportError:
+        return _SUMMARY_PROBE
+    if callable(getattr(checks, "run_summary", None)):
+        return _LAB_PROBE.format(module=notebook.stem)
+    return _SUMMARY_PROBE
 
 
 def write_kernelspec(folder: Path) -> Path:
@@ -156,11 +204,11 @@ def run_solution(
     env = {"TP_PROFILE": profile_name}
     started = time.perf_counter()
     nb, probe_output = execute_notebook(
-        notebook, cwd=out_dir, env=env, timeout=timeout, extra_source=_SUMMARY_PROBE
+        notebook, cwd=out_dir, env=env, timeout=timeout, extra_source=summary_probe(notebook)
     )
     seconds = time.perf_counter() - started
     figures = json.loads(probe_output.strip().splitlines()[-1])
-    summary = RunSummary(profile=figures.pop("profile"), seconds=round(seconds, 1), **figures)
+    summary = RunSummary.from_probe(figures, seconds)
     nbformat.write(nb, out_dir / notebook.name)
-    (out_dir / "summary.json").write_text(json.dumps(asdict(summary), indent=2) + "\n")
+    (out_dir / "summary.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n")
     return summary
