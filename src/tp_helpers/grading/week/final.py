@@ -1,0 +1,103 @@
+"""Each student's grade, kept apart in its four parts: the automatic score, the team's
+adjustments, the late penalty and the final grade.
+
+:func:`final_grades` is the one place these are put together; ``grades.csv``, the exports, the
+feedback pages and the summary all read its :class:`Grade`. It reads the raw results, the course
+file and the adjustments file each time it is called and stores nothing: the results stay what
+the autograder found.
+
+Order: adjustments first (a TA's accepted answer is part of the work), then the late penalty on
+that (a share of the lab's points per period, never more than what is left), and the final
+grade is never below 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..model.result import StudentResult
+from ..platforms import PLATFORMS
+from .adjustments import Adjustment, Applied, apply_adjustments, check_orphans
+from .course import Course
+from .late import Lateness, SubmittedAt, lateness
+
+
+@dataclass(frozen=True)
+class Grade:
+    student_id: str
+    automatic: float
+    adjusted_points: dict[str, float]  # per exercise, after the adjustments
+    adjustments: tuple[Applied, ...]
+    late: Lateness | None
+    final: float
+    max_score: float
+
+    @property
+    def adjustment(self) -> float:
+        """The adjustments' net change of the total."""
+        return sum(item.delta for item in self.adjustments)
+
+    @property
+    def penalty(self) -> float:
+        return self.late.penalty if self.late else 0.0
+
+
+@dataclass
+class Week:
+    """What the course team decided, as read for one report or export."""
+
+    course: Course | None = None
+    lab: str = ""
+    adjustments: list[Adjustment] = field(default_factory=list)
+    adjustments_path: Path | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the pages and files show the four parts (a course file or adjustments)."""
+        return self.course is not None or bool(self.adjustments)
+
+
+def final_grades(
+    results: list[StudentResult], week: Week, submitted: dict[str, SubmittedAt] | None = None
+) -> dict[str, Grade]:
+    """Every student's :class:`Grade`, by id; an orphan adjustment stops it (named).
+
+    ``submitted`` overrides a result's own record of when it was handed in (Moodle's worksheet,
+    read at export time, knows it; its download does not)."""
+    submitted = submitted or {}
+    if week.adjustments:
+        check_orphans(week.adjustments_path or Path("adjustments.csv"), week.adjustments, results)
+    lab = week.course.lab(week.lab) if week.course else None
+    grades = {}
+    for result in results:
+        points, total, applied = apply_adjustments(result, week.adjustments)
+        late = None
+        if week.course is not None and lab is not None:
+            when = submitted.get(result.student_id) or submitted_of(result)
+            late = lateness(week.course, lab, result.student_id, when, total)
+        penalty = late.penalty if late else 0.0
+        grades[result.student_id] = Grade(
+            result.student_id,
+            result.score,
+            points,
+            tuple(applied),
+            late,
+            max(total - penalty, 0.0),
+            result.max_score,
+        )
+    return grades
+
+
+def submitted_of(result: StudentResult) -> SubmittedAt:
+    """What the result recorded of the submission's time (see :mod:`.late`)."""
+    moment = None
+    stamp = getattr(result, "submitted_at", "")
+    if stamp:
+        try:
+            moment = datetime.fromisoformat(stamp)
+        except ValueError:
+            moment = None
+    source = getattr(result, "submitted_from", "") or PLATFORMS.get(result.platform, "")
+    return SubmittedAt(moment, bool(result.late), source)
