@@ -28,7 +28,7 @@ from pathlib import Path
 import psutil
 
 from tp_helpers.data import cache_root
-from tp_helpers.grading.gradescope import run_script
+from tp_helpers.grading.platforms.gradescope import run_script
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = {

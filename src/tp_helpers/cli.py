@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import TPError
+from .grading.platforms import LAYOUTS
 from .profiles import check_profile_name, default_profile_name
 from .runner import SOLUTION_NOTEBOOK
 
@@ -105,9 +106,10 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .grading.export import export
+    from .grading.platforms import PLATFORMS
+    from .grading.platforms.export import export
 
-    platform = "canvas" if args.canvas else "moodle" if args.moodle else "blackboard"
+    platform = next(name for name in PLATFORMS if getattr(args, name))
     source = args.canvas or args.moodle  # the platform's file (none for Blackboard)
     report = export(
         Path(args.grades_dir),
@@ -127,7 +129,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_gradescope(args: argparse.Namespace) -> int:
     from .grading import default_source
-    from .grading.gradescope import build_autograder
+    from .grading.platforms.gradescope import build_autograder
 
     source = Path(args.source) if args.source else default_source()
     out = build_autograder(
@@ -226,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument(
         "--layout",
-        choices=("canvas", "moodle", "blackboard", "flat", "nbgrader"),
+        choices=LAYOUTS,
         help="how SUBMISSIONS is laid out (default: recognised from its file names)",
     )
     grade.add_argument(

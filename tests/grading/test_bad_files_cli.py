@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tp_helpers.cli import main
-from tp_helpers.grading import downloads
+from tp_helpers.grading.platforms import download as downloads
 
 from . import students as S
 

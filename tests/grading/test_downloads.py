@@ -1,4 +1,4 @@
-"""Learning platforms' downloads, graded as they come (tp_helpers.grading.downloads).
+"""Learning platforms' downloads, graded as they come (tp_helpers.grading.platforms).
 
 Each download is built in its platform's own naming from the tiny lab's students, graded for
 real, and compared with the same notebooks graded from a flat folder of ``<key>.ipynb`` files.
@@ -15,7 +15,8 @@ import nbformat
 import pytest
 
 from tp_helpers.grading import grade_class
-from tp_helpers.grading.downloads import DownloadError, _canvas_fields, read_download
+from tp_helpers.grading.platforms.canvas import name_fields
+from tp_helpers.grading.platforms.download import DownloadError, read_download
 
 from . import students as S
 
@@ -155,7 +156,7 @@ def test_unpacked_canvas_folder_reads_like_its_zip(tmp_path, notebooks):
 def test_canvas_names_read_by_the_platform_grammar(name, key, late, original):
     """Canvas writes ``[users_name, LATE, id].compact.join("_")``, then ``_<attachment id>_``
     and the student's own file name, which may hold anything Canvas keeps."""
-    fields = _canvas_fields(name)
+    fields = name_fields(name)
     assert (fields["key"], fields["late"], fields["original"]) == (key, late, original)
 
 

@@ -1,4 +1,4 @@
-"""``tp-course export``: the files each learning platform imports (tp_helpers.grading.export).
+"""``tp-course export``: the files each learning platform imports (tp_helpers.grading.platforms).
 
 The platform files in tests/fixtures/lms are written as the platforms write them (Canvas: BOM,
 SIS columns, a Manual Posting row, Points Possible, the Test Student, read-only totals; Moodle:
@@ -20,15 +20,10 @@ import nbformat
 import pytest
 
 from tp_helpers.cli import main
-from tp_helpers.grading.classrun import save_result
-from tp_helpers.grading.export import (
-    ExportError,
-    export,
-    export_canvas,
-    export_moodle,
-    moodle_stamp,
-)
 from tp_helpers.grading.model.result import ExerciseResult, StudentResult
+from tp_helpers.grading.model.store import save_result
+from tp_helpers.grading.platforms.export import ExportError, export, export_canvas, export_moodle
+from tp_helpers.grading.platforms.moodle import moodle_stamp
 from tp_helpers.grading.report import write_reports
 
 LMS = Path(__file__).parents[1] / "fixtures" / "lms"

@@ -1,4 +1,4 @@
-"""The Gradescope autograder (tp_helpers.grading.gradescope): the zip, and its real
+"""The Gradescope autograder (platforms.gradescope, grading.autograder): the zip, and its real
 ``run_autograder`` on a local ``/autograder`` folder, graded by the real engine (tiny lab)."""
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ import pytest
 
 from tp_helpers import cli
 from tp_helpers.data import cache_root
-from tp_helpers.grading import grade_class, gradescope
-from tp_helpers.grading.gradescope import (
+from tp_helpers.grading import autograder, grade_class
+from tp_helpers.grading.autograder import main
+from tp_helpers.grading.model.result import ExerciseResult, StudentResult
+from tp_helpers.grading.platforms import gradescope
+from tp_helpers.grading.platforms.gradescope import (
     build_autograder,
     exercise_name,
     find_notebook,
-    main,
     student_results,
 )
-from tp_helpers.grading.model.result import ExerciseResult, StudentResult
 
 from . import students as S
 
@@ -111,7 +112,7 @@ def _expected_tests(result: StudentResult) -> list[tuple]:
         ("honest", f"work/{S.TINY_LAB.stem} (1).ipynb", "ok", 10, "10/10 points"),
         ("partial", LAB, "ok", 7, "7/10 points"),
         ("broken", LAB, "invalid_notebook", 0, "could not be read as a Jupyter notebook"),
-        ("kernel-killer", LAB, "kernel_died", 6, "process running your notebook died"),
+        ("kernel-killer", LAB, "kernel_died", 6, "process running a cell or a check exited"),
     ],
 )
 def test_run_autograder_gives_the_class_grades(
@@ -253,7 +254,8 @@ def test_statuses_and_titles_in_words():
     assert results["tests"][0]["name"] == "Exercise 06 · Last context token"
     assert results["output"].splitlines()[:2] == [
         "TP7: 0/2 points; 0 of 1 exercises passed.",
-        "Grading stopped: your notebook took too long (cell 4 ran over 120 s).",
+        "A cell, a check or the whole notebook ran past its time limit and was stopped; the "
+        "exercises that did not finish in time scored 0 (cell 4 ran over 120 s).",
     ]
     assert exercise_name("06", "") == "Exercise 06"
 
@@ -272,7 +274,12 @@ def test_the_zip_holds_the_scripts_the_source_and_the_wheel(autograder_zip, tmp_
         done = subprocess.run(["bash", "-n", str(tmp_path / script)], capture_output=True)
         assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(tmp_path / wheel) as package:
-        assert "tp_helpers/grading/gradescope.py" in package.namelist()
+        names = package.namelist()
+        assert "tp_helpers/grading/autograder.py" in names
+        # the package data: the scripts' templates and the pages' stylesheet
+        assert "tp_helpers/grading/platforms/gradescope/run_autograder" in names
+        assert "tp_helpers/grading/platforms/gradescope/setup.sh" in names
+        assert "tp_helpers/grading/report/style.css" in names
     setup = (tmp_path / "setup.sh").read_text()
     assert "--index-url https://download.pytorch.org/whl/cpu" in setup
     assert f"./{wheel}[instructor]" in setup and "tp-course info" in setup
@@ -360,5 +367,5 @@ def test_container_limits_from_cgroups(monkeypatch, settings, cpus, memory):
     monkeypatch.setattr(gradescope, "_cgroup_value", lambda name: settings.get(name, ""))
     assert (gradescope.cpu_quota(), gradescope.memory_limit()) == (cpus, memory)
     if cpus == 0.5:  # half a CPU: one thread per run, and a warning for the instructor
-        assert gradescope._cpu_threads() == 1
-        assert "WARNING" in gradescope._container()
+        assert autograder._cpu_threads() == 1
+        assert "WARNING" in gradescope.container_line()

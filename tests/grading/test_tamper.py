@@ -171,3 +171,15 @@ def test_tampering_inside_a_later_check_costs_that_exercise_only(
     )
     assert {e.id: e.points for e in result.exercises} == {"01": 0, "02": 2, "03": 3, "04": 4}
     assert result.exercises[0].hint == f"tampered: {result.reason}"
+
+
+def test_the_guards_answer_counts_only_with_the_nonce_asked():
+    from tp_helpers.grading.engine.child.supervisor import Run
+
+    run = Run.__new__(Run)  # only the guard is needed
+    run.guard = lambda nonce: f'TPGUARD {nonce} ["x was replaced"]'
+    assert run._guard_problems("run0") == ["x was replaced"]
+    run.guard = lambda nonce: "TPGUARD run0 []"  # a canned answer, for another question
+    assert run._guard_problems("run3") == ["the integrity check gave no answer of its own"]
+    run.guard = lambda nonce: None
+    assert run._guard_problems("run0") == ["the integrity check gave no answer of its own"]

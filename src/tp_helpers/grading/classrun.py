@@ -7,10 +7,11 @@ rendered again from every result in ``DIR/results`` (each file through a tempora
 ``os.replace``), so shards writing into one folder, or a merge of shard folders, give one CSV, and
 a grader killed at any moment leaves the previous complete CSV, never half of one.
 
-Kernels run in a folder of the system's temporary directory (``tp-grade-*``: the kernels'
-scratch folders, the sandbox kernelspec, data shared read-only with them), never in ``DIR``: the
-output folder, the submissions and the source are hidden from kernels where the machine allows
-it (:mod:`.sandbox`). A folder left by a grader that was killed is removed by the next run.
+Runs of student code work in a folder of the system's temporary directory (``tp-grade-*``:
+the zygote's folder, the runs' scratch folders, data shared read-only with them), never in
+``DIR``: the output folder, the submissions and the source are hidden from runs where the
+machine allows it (:mod:`.engine.policy`). A folder left by a grader that was killed is removed
+by the next run.
 """
 
 from __future__ import annotations
@@ -28,17 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TPError
-from .downloads import read_download
 from .engine import policy as sb
 from .engine.client import EngineError
 from .engine.policy import GradingSettings
 from .model.result import StudentResult
 from .model.source import LabSource, read_source
+from .model.store import RESULTS, load_results, save_result
 from .model.submission import Submission
-from .report import atomic_write_text, write_reports
+from .platforms.download import read_download
+from .report import write_reports
 from .scoring.pipeline import grade_batch
 
-RESULTS = "results"
 RUN_PREFIX = "tp-grade-"
 #: students graded per walk of the source: larger batches pay the reference run less often,
 #: smaller ones lose less work to an interruption (results are saved as each student ends)
@@ -67,7 +68,7 @@ class ClassRun:
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # student id -> grader error
-    sandbox: str = ""  # what confined the kernels (a WARNING line when something is missing)
+    sandbox: str = ""  # what confined the runs (a WARNING line when something is missing)
     download: str = ""  # what was read (``Canvas download: 42 students, 3 late``)
 
     @property
@@ -131,23 +132,6 @@ def default_source(root: Path | None = None) -> Path:
     return notebooks[0]
 
 
-def load_results(out_dir: Path) -> list[StudentResult]:
-    """Every result stored in ``out_dir/results``, by student id (unreadable files skipped)."""
-    results = []
-    for path in sorted((Path(out_dir) / RESULTS).glob("*.json")):
-        try:
-            results.append(StudentResult.from_dict(json.loads(path.read_text(encoding="utf-8"))))
-        except (OSError, ValueError, TypeError):
-            print(f"tp-course: skipping unreadable result {path}", file=sys.stderr)
-    return sorted(results, key=lambda r: r.student_id)
-
-
-def save_result(out_dir: Path, result: StudentResult) -> Path:
-    path = Path(out_dir) / RESULTS / f"{result.student_id}.json"
-    atomic_write_text(path, json.dumps(result.to_dict(), indent=1, ensure_ascii=False) + "\n")
-    return path
-
-
 def render(out_dir: Path) -> list[StudentResult]:
     """Render grades.csv, feedback/ and summary.html from every stored result."""
     results = load_results(out_dir)
@@ -178,8 +162,8 @@ def grade_class(
     ``timeout``, grading goes on); ``notebook_timeout`` per student (grading stops there).
     Students are graded ``batch`` at a time (default :data:`BATCH`; the source runs once per
     batch), ``jobs`` runs at once. Each run gets ``threads`` OpenMP/MKL/torch threads
-    (default: cores // jobs), the resource ``limits`` (default :class:`.sandbox.Limits`) and,
-    with ``sandbox`` (default), every isolation the machine allows (:mod:`.sandbox`). Students
+    (default: cores // jobs), the resource ``limits`` (default :class:`.engine.policy.Limits`) and,
+    with ``sandbox`` (default), every isolation the machine allows (:mod:`.engine.policy`). Students
     whose result was made from the same submission and source files are skipped.
     ``submissions_dir`` may also be a learning platform's download, zip or folder (``layout``
     forces how it is read, see :mod:`.downloads`); the notebooks chosen from a zip are written
@@ -249,7 +233,7 @@ def grade_class(
 
 
 def _new_run_root() -> Path:
-    """``$TMPDIR/tp-grade-*``: crossable (0711) by kernels with a uid of their own."""
+    """``$TMPDIR/tp-grade-*``: crossable (0711) by runs with a uid of their own."""
     root = Path(tempfile.mkdtemp(prefix=RUN_PREFIX))
     root.chmod(0o711)
     (root / "runs").mkdir(mode=0o711)

@@ -1,17 +1,10 @@
 """Read the submissions as learning platforms hand them out: one student, one notebook.
 
 Instructors press "Download submissions" and get a zip (or its unpacked folder) whose file names
-carry the student's key. Each layout below is recognised from those names alone:
-
-* **Canvas**: ``<sortablename>[_LATE]_<user_id>_<attachment_id>_<original name>``, top level;
-  ``anon_<id>`` replaces the user id under anonymous grading; text and URL entries arrive as
-  ``<sortablename>_<user_id>_text.html`` / ``_link.html``; a re-upload as ``tp7_qa-1.ipynb``.
-* **Moodle**: a folder ``<Full Name>_<participant id>_assignsubmission_file`` (before 4.1 with a
-  trailing ``_``) per student, or flat files ``<that folder's name>_<file name>``.
-* **Blackboard**: ``<Assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<original name>``, and a
-  ``.txt`` receipt per attempt (``Name: Ada Lovelace (alovelace)``).
-* **flat** (``<student_id>.ipynb``) and **nbgrader** (``submitted/<student>/<assignment>/``), as
-  :mod:`.submission` reads them.
+carry the student's key. Each layout is recognised from those names alone, by the grammar of
+each platform's module (:mod:`.canvas`, :mod:`.moodle`, :mod:`.blackboard`); a **flat** folder
+(``<student_id>.ipynb``) and an **nbgrader** tree (``submitted/<student>/<assignment>/``) are
+read by :mod:`..model.submission`.
 
 Per student one notebook is chosen: the latest Blackboard attempt, then the notebook named like the
 lab, then the latest re-upload. No notebook, or two that no rule separates, gives the student a
@@ -29,14 +22,16 @@ import shutil
 import stat
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from zlib import error as zlib_error
 
-from .model.submission import Submission, SubmissionsError, discover
+from ..model.submission import Submission, SubmissionsError, discover
+from . import LAYOUTS, PLATFORMS, blackboard, canvas, moodle
+from .entries import DownloadError, Entry, EntryProblem, Student
 
-LAYOUTS = ("canvas", "moodle", "blackboard", "flat", "nbgrader")
-PLATFORMS = {"canvas": "Canvas", "moodle": "Moodle", "blackboard": "Blackboard"}
+#: each platform's module: its download's grammar, its import file
+_MODULES = {module.NAME: module for module in (canvas, moodle, blackboard)}
 
 #: the most one notebook may inflate to. A TP7 notebook with its outputs weighs 0.1-1 MiB; one
 #: with many inline figures, or a training loop that printed a warning at every step, reaches tens
@@ -53,61 +48,8 @@ MAX_RECEIPT_BYTES = 64 * 2**10
 
 #: files that archivers and file managers add, never a student's
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$|\._)")
-#: Canvas's names (lib/content_zipper.rb): ``[users_name, late ? "LATE" : nil, id].compact
-#: .join("_")``, where ``id`` is the user id or ``anon_<anonymous id>`` (and ``users_name`` is nil
-#: under anonymous grading); an upload adds ``_<attachment id>_<display name>``, a text or URL
-#: entry ``_text.html`` / ``_link.html``. Canvas removes ``_<digits>_`` from ``users_name``, so
-#: the first ``_<digits>_<digits>_`` ends the key: whatever follows is the student's own name.
-_CANVAS_WHO = (
-    r"(?:(?P<late_anon>LATE_)?anon_(?P<anon>[A-Za-z0-9]+)"
-    r"|(?P<sortable>.+?)(?P<late>_LATE)?_(?P<user>[0-9]+))"
-)
-_CANVAS_FILE = re.compile(rf"(?P<prefix>{_CANVAS_WHO}_(?P<attachment>[0-9]+))_(?P<original>.+)")
-_CANVAS_ENTRY = re.compile(rf"{_CANVAS_WHO}_(?P<kind>text|link)\.html")
-_MOODLE = re.compile(
-    r"(?P<name>.+)_(?P<pid>[0-9]+)_assignsubmission_(?P<plugin>[a-z]+)(?:_(?P<rest>.*))?"
-)
-_BLACKBOARD = re.compile(
-    r"(?P<head>.+)_attempt_(?P<ts>[0-9]{4}(?:-[0-9]{2}){5})(?:_(?P<name>.+)|(?P<receipt>\.txt))"
-)
 #: a re-upload's suffix: Canvas ``tp7_qa-1.ipynb``, a browser's or Colab's ``tp7_qa (1).ipynb``
 _REVISION = re.compile(r"(?P<base>.*?)(?:-(?P<dash>[0-9]+)| \((?P<paren>[0-9]+)\))?")
-
-_PATTERNS = {
-    "canvas": "<sortablename>[_LATE]_<user_id>_<attachment_id>_<file name> (or anon_<id> for "
-    "the user id)",
-    "moodle": "<Full Name>_<participant id>_assignsubmission_file[_]/<file name> (or "
-    "..._assignsubmission_file_<file name>)",
-    "blackboard": "<Assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file name> (and .txt)",
-}
-
-
-class DownloadError(SubmissionsError):
-    """A download that cannot be read as any layout, or a zip refused as unsafe."""
-
-
-class EntryProblem(Exception):
-    """One student's notebook cannot be written from the zip (too large, damaged, encrypted):
-    that student's ``problem``, never the class's."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One file of a student's submission, before any choice."""
-
-    path: str  # inside the zip or the folder, '/'-separated
-    original: str  # the name the student gave it
-    attempt: str = ""  # Blackboard's timestamp (sorts as it reads)
-    prefix: str = ""  # Canvas: the name up to the attachment id (a feedback file's name)
-
-
-@dataclass
-class Student:
-    key: str
-    name: str = ""
-    late: bool = False
-    feedback_name: str = ""
-    entries: list[Entry] = field(default_factory=list)
 
 
 @dataclass
@@ -198,166 +140,26 @@ def _read_file_head(path: Path) -> bytes:
 
 def _detect(names: list[str]) -> str:
     """The layout whose pattern the names follow: platforms first, then nbgrader, then flat."""
-    if any(_MOODLE.fullmatch(PurePosixPath(name).parts[0]) for name in names):
-        return "moodle"
-    if any(_BLACKBOARD.fullmatch(name) for name in names if "/" not in name):
-        return "blackboard"
-    if any(_canvas_fields(name) for name in names if "/" not in name):
-        return "canvas"
+    for platform in (moodle, blackboard, canvas):
+        if platform.detect(names):
+            return platform.NAME
     if any("/" in name and name.endswith(".ipynb") for name in names):
         return "nbgrader"
     return "flat"
 
 
 def _parse(layout: str, names: list[str], read, assignment: str | None = None) -> list[Student]:
+    platform = _MODULES[layout]
     for name in names:
-        if not _fits(layout, name):
+        if not platform.fits(name):
             raise DownloadError(
                 f"{name}: this file name does not follow the {PLATFORMS[layout]} download's "
-                f"pattern {_PATTERNS[layout]}. Pass the download as the platform wrote it "
+                f"pattern {platform.PATTERN}. Pass the download as the platform wrote it "
                 "(do not rename files), or force another layout with --layout "
                 f"{'|'.join(LAYOUTS)}."
             )
-    if layout == "blackboard":
-        students = _parse_blackboard(names, read, assignment)
-    else:
-        students = {}
-        for name in names:
-            (_parse_canvas if layout == "canvas" else _parse_moodle)(name, students)
+    students = platform.parse(names, read, assignment)
     return [students[key] for key in sorted(students)]
-
-
-def _fits(layout: str, name: str) -> bool:
-    """Whether ``name`` follows the layout's pattern (:data:`_PATTERNS`)."""
-    if layout == "canvas":
-        return "/" not in name and _canvas_fields(name) is not None
-    if layout == "blackboard":
-        return "/" not in name and _BLACKBOARD.fullmatch(name) is not None
-    top, *inside = PurePosixPath(name).parts
-    match = _MOODLE.fullmatch(top)
-    return match is not None and bool(inside) != bool(match["rest"])
-
-
-def _canvas_fields(name: str) -> dict | None:
-    """``{key, sortable, late, original, prefix}`` of a Canvas file name, else ``None``.
-
-    Read by Canvas's grammar (:data:`_CANVAS_FILE`), never by searching tokens: a student's own
-    file name may hold ``anon``, ``LATE``, digits and underscores. ``original`` is ``None`` for
-    a text or URL entry; ``prefix`` is the name up to the attachment id, what Canvas matches a
-    feedback file on.
-    """
-    match = _CANVAS_FILE.fullmatch(name) or _CANVAS_ENTRY.fullmatch(name)
-    if match is None:
-        return None
-    if match["anon"]:
-        key, sortable, late = f"anon_{match['anon']}", "", bool(match["late_anon"])
-    else:
-        key, sortable, late = match["user"], match["sortable"], bool(match["late"])
-    upload = match.re is _CANVAS_FILE
-    return {
-        "key": key,
-        "sortable": sortable,
-        "late": late,
-        "original": match["original"] if upload else None,
-        "prefix": match["prefix"] if upload else "",
-    }
-
-
-def _parse_canvas(name: str, students: dict[str, Student]) -> None:
-    fields = _canvas_fields(name)
-    student = students.setdefault(fields["key"], Student(fields["key"], fields["sortable"]))
-    student.late = student.late or fields["late"]
-    if fields["original"] is not None:  # the feedback goes under the graded notebook's prefix
-        student.entries.append(Entry(name, fields["original"], prefix=fields["prefix"]))
-    else:
-        student.entries.append(Entry(name, name))  # a text or URL entry: never a notebook
-
-
-def _parse_moodle(name: str, students: dict[str, Student]) -> None:
-    top, *inside = PurePosixPath(name).parts
-    match = _MOODLE.fullmatch(top)
-    # folder mode: <Full Name>_<pid>_assignsubmission_file[_]/<files>; flat mode:
-    # <Full Name>_<pid>_assignsubmission_file_<name>
-    original = "/".join(inside) if inside else match["rest"]
-    student = students.setdefault(match["pid"], Student(match["pid"], match["name"]))
-    student.feedback_name = f"{match['name']}_{match['pid']}_assignsubmission_file"
-    student.entries.append(Entry(name, original if match["plugin"] == "file" else name))
-
-
-def _parse_blackboard(names: list[str], read, assignment: str | None) -> dict[str, Student]:
-    """Students by username: what lies between the assignment's name and ``_attempt_`` in the
-    file name (Blackboard's pattern), checked against the receipt's ``(username)``.
-
-    Usernames may hold ``_``, so the assignment's name must be known: ``--assignment``, else
-    the receipt line that holds it (``Assignment: TP7``, in any language). Never guessed.
-    """
-    matches = {name: _BLACKBOARD.fullmatch(name) for name in names}
-    receipts = {
-        match["head"]: read(name).decode("utf-8", "replace")
-        for name, match in matches.items()
-        if match["receipt"]
-    }
-    title = assignment or _blackboard_assignment(matches, receipts)
-    students: dict[str, Student] = {}
-    for name, match in matches.items():
-        head = match["head"]
-        if not head.startswith(f"{title}_") or len(head) <= len(title) + 1:
-            raise DownloadError(
-                f"{name}: the name does not start with the assignment's name {title!r} and "
-                "'_'; pass --assignment with the assignment's name exactly as the file names "
-                "begin."
-            )
-        user = head[len(title) + 1 :]
-        student = students.setdefault(user, Student(user))
-        if match["receipt"]:
-            student.name = student.name or _receipt_name(name, receipts[head], user, title)
-        else:
-            student.entries.append(Entry(name, match["name"], attempt=match["ts"]))
-    return students
-
-
-def _blackboard_assignment(matches: dict, receipts: dict[str, str]) -> str:
-    """The assignment's name: the value of a receipt line (``<label>: <value>``) that every
-    file name starts with, followed by ``_``."""
-    heads = {match["head"] for match in matches.values()}
-    found = set()
-    for text in receipts.values():
-        for line in text.splitlines():
-            value = line.partition(":")[2].strip()
-            if value and all(head.startswith(f"{value}_") for head in heads):
-                found.add(value)
-    if len(found) == 1:
-        return found.pop()
-    what = (
-        f"several receipt lines could be its name ({', '.join(sorted(found))})"
-        if found
-        else "no receipt names it"
-    )
-    raise DownloadError(
-        f"Blackboard download: cannot tell where the assignment's name ends and the username "
-        f"begins in the file names ({what}; usernames may hold '_'). Pass --assignment with "
-        "the assignment's name as the file names begin, e.g. --assignment 'TP7'."
-    )
-
-
-#: a receipt's name line in any language: ``Name: Ada Lovelace (alovelace)``, ``Nom : …``
-_RECEIPT_LINE = re.compile(r"^[^:\n]*:\s*(?P<name>.*?)\s*\((?P<user>[^()\s]+)\)\s*$", re.M)
-
-
-def _receipt_name(name: str, text: str, user: str, title: str) -> str:
-    """The student's full name from the receipt, which must name the same username."""
-    lines = list(_RECEIPT_LINE.finditer(text))
-    for line in lines:
-        if line["user"] == user:
-            return line["name"]
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    if lines and lines[0].group(0).strip() == first.strip():
-        raise DownloadError(
-            f"{name}: the receipt names the username {lines[0]['user']!r}, the file name "
-            f"{user!r} (after the assignment's name {title!r}). Pass --assignment with the "
-            "assignment's name exactly as the file names begin."
-        )
-    return ""
 
 
 # --- choosing one notebook per student ----------------------------------------------------------
