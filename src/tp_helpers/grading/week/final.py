@@ -19,8 +19,16 @@ from pathlib import Path
 
 from ..model.result import StudentResult
 from ..platforms import PLATFORMS
-from .adjustments import Adjustment, Applied, apply_adjustments, check_orphans
-from .course import Course
+from .adjustments import (
+    ADJUSTMENTS_FILE,
+    Adjustment,
+    AdjustmentError,
+    Applied,
+    apply_adjustments,
+    check_orphans,
+    read_adjustments,
+)
+from .course import COURSE_FILE, Course, read_course
 from .late import Lateness, SubmittedAt, lateness
 
 
@@ -101,3 +109,28 @@ def submitted_of(result: StudentResult) -> SubmittedAt:
             moment = None
     source = getattr(result, "submitted_from", "") or PLATFORMS.get(result.platform, "")
     return SubmittedAt(moment, bool(result.late), source)
+
+
+def load_week(
+    course: Path | None = None,
+    adjustments: Path | None = None,
+    lab: str = "",
+    root: Path | None = None,
+) -> Week:
+    """The course file and the adjustments in force: the paths given, else ``course.toml`` in
+    ``root`` (default: the current folder) and ``adjustments.csv`` beside the course file, when
+    they exist. Nothing found: an inactive :class:`Week` (the automatic score is the grade)."""
+    root = Path.cwd() if root is None else Path(root)
+    if course is None and (root / COURSE_FILE).is_file():
+        course = root / COURSE_FILE
+    if adjustments is None:
+        beside = (Path(course).parent if course else root) / ADJUSTMENTS_FILE
+        adjustments = beside if beside.is_file() else None
+    elif not Path(adjustments).is_file():
+        raise AdjustmentError(f"{adjustments}: not found; pass the team's adjustments file.")
+    return Week(
+        read_course(Path(course)) if course else None,
+        lab,
+        read_adjustments(Path(adjustments)) if adjustments else [],
+        Path(adjustments) if adjustments else None,
+    )
