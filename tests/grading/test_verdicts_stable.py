@@ -67,4 +67,5 @@ def test_tp7_verdicts_equal_across_jobs(tmp_path):
     assert one.ok and two.ok
     first, second = verdicts(one.results), verdicts(two.results)
     assert len(first) == 90 and first == second
-    assert sum(first.values()) == 30 + 0 + 28, first
+    passed = {s: sum(v for (who, _), v in first.items() if who == s) for s in ("s1", "s2", "s3")}
+    assert passed["s1"] == 30 and passed["s2"] == 0 and 0 < passed["s3"] < 30, passed
