@@ -18,7 +18,6 @@ from datetime import datetime
 from pathlib import Path
 
 from ..model.result import StudentResult
-from ..platforms import PLATFORMS
 from .adjustments import (
     ADJUSTMENTS_FILE,
     Adjustment,
@@ -107,7 +106,7 @@ def submitted_of(result: StudentResult) -> SubmittedAt:
             moment = datetime.fromisoformat(stamp)
         except ValueError:
             moment = None
-    source = getattr(result, "submitted_from", "") or PLATFORMS.get(result.platform, "")
+    source = getattr(result, "submitted_from", "") or result.platform.capitalize()
     return SubmittedAt(moment, bool(result.late), source)
 
 
