@@ -14,7 +14,7 @@ grade is never below 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import timezone
 from pathlib import Path
 
 from ..model.result import StudentResult
@@ -28,7 +28,7 @@ from .adjustments import (
     read_adjustments,
 )
 from .course import COURSE_FILE, Course, read_course
-from .late import Lateness, SubmittedAt, lateness
+from .late import Lateness, SubmittedAt, lateness, parse_moment
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def final_grades(
         points, total, applied = apply_adjustments(result, week.adjustments)
         late = None
         if week.course is not None and lab is not None:
-            when = submitted.get(result.student_id) or submitted_of(result)
+            when = submitted.get(result.student_id) or submitted_of(result, week.course)
             late = lateness(week.course, lab, result.student_id, when, total)
         penalty = late.penalty if late else 0.0
         grades[result.student_id] = Grade(
@@ -97,15 +97,13 @@ def final_grades(
     return grades
 
 
-def submitted_of(result: StudentResult) -> SubmittedAt:
-    """What the result recorded of the submission's time (see :mod:`.late`)."""
+def submitted_of(result: StudentResult, course: Course | None = None) -> SubmittedAt:
+    """What the result recorded of the submission's time (see :mod:`.late`): a time without an
+    offset is the platform's local time (the course file's ``[platform] timezone``)."""
     moment = None
     stamp = getattr(result, "submitted_at", "")
     if stamp:
-        try:
-            moment = datetime.fromisoformat(stamp)
-        except ValueError:
-            moment = None
+        moment = parse_moment(stamp, course.zone_of_platform() if course else timezone.utc)
     source = getattr(result, "submitted_from", "") or result.platform.capitalize()
     return SubmittedAt(moment, bool(result.late), source)
 
@@ -133,3 +131,14 @@ def load_week(
         read_adjustments(Path(adjustments)) if adjustments else [],
         Path(adjustments) if adjustments else None,
     )
+
+
+def attach(
+    results: list[StudentResult], week: Week, submitted: dict[str, SubmittedAt] | None = None
+) -> dict[str, Grade]:
+    """Give each result its :class:`Grade` (``result.grade``, never stored) for the pages and
+    exports to read; none when the week is inactive (the automatic score is the grade)."""
+    grades = final_grades(results, week, submitted) if week.active else {}
+    for result in results:
+        result.grade = grades.get(result.student_id)
+    return grades

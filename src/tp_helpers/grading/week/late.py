@@ -210,9 +210,9 @@ def gradescope_submitted(metadata: dict) -> datetime | None:
     return parse_moment(value) if isinstance(value, str) else None
 
 
-def parse_moment(text: str) -> datetime | None:
-    """An ISO 8601 time with an offset, or with a trailing ``UTC``/``Z``; a time without a zone
-    is taken as UTC (what nbgrader writes)."""
+def parse_moment(text: str, zone: tzinfo = timezone.utc) -> datetime | None:
+    """An ISO 8601 time with an offset, or with a trailing ``UTC``/``Z`` (what nbgrader
+    writes); a time without either is read in ``zone``. None when unreadable."""
     text = text.strip()
     for suffix in (" UTC", "UTC", "Z"):
         if text.endswith(suffix):
@@ -222,4 +222,4 @@ def parse_moment(text: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
