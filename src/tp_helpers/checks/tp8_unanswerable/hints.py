@@ -185,7 +185,7 @@ HINTS = {
     ),
     # 14
     "ex14.list": Hint(
-        "`{name}`: {expected} row id(s), in the order of `gold`.",
+        "`{name}`: {expected}, in the order of `gold`.",
         "{advice}",
     ),
 }

@@ -178,14 +178,20 @@ def ex13(best_threshold, thresholds, f1_by_threshold) -> None:
     values = [float(v) for v in f1_by_threshold]
     grid = [float(t) for t in thresholds]
     best = max(values)
-    found = float(best_threshold) if isinstance(best_threshold, (int, float, np.number)) else None
-    where = [k for k, t in enumerate(grid) if found is not None and math.isclose(t, found)]
-    if where and math.isclose(values[where[0]], best):
-        passed("13", "no threshold of the grid gives a higher F1.")
+    first = values.index(best)
+    number = isinstance(best_threshold, (int, float, np.number)) and not isinstance(
+        best_threshold, bool
+    )
+    found = float(best_threshold) if number else None
+    if found is not None and math.isclose(found, grid[first]):
+        passed("13", "no threshold of the grid gives a higher F1, and none lower ties with it.")
         return
-    if found is not None and math.isclose(found, best):
+    where = [k for k, t in enumerate(grid) if found is not None and math.isclose(t, found)]
+    if found is not None and math.isclose(found, best) and not where:
         advice = "that is the highest F1 itself: take the threshold at its position."
-    elif found is not None and where and math.isclose(values[where[0]], min(values)):
+    elif where and math.isclose(values[where[0]], best):
+        advice = "several thresholds tie: take the first of them, as `np.argmax` does."
+    elif where and math.isclose(values[where[0]], min(values)):
         advice = "that threshold gives the *lowest* F1: use `np.argmax`, not `np.argmin`."
     else:
         advice = "`thresholds[np.argmax(f1_by_threshold)]`: the position of the highest F1."
@@ -193,16 +199,32 @@ def ex13(best_threshold, thresholds, f1_by_threshold) -> None:
 
 
 # ------------------------------------------------------------------------------------------------
-def ex14(answered_instead, abstained_instead, final_predictions, validation_dataset) -> None:
-    gold = {row["id"]: row["answers"]["text"] for row in validation_dataset}
+#: (id, gold texts, prediction): each kind of row, right and wrong
+_MISTAKE_ROWS = (
+    ("a", [], ""),
+    ("b", [], "Lyon"),
+    ("c", ["Lyon"], ""),
+    ("d", ["Lyon"], "Lyon"),
+    ("e", ["Lyon", "in Lyon"], "Paris"),
+    ("f", [], "the city"),
+    ("g", ["1961"], ""),
+)
+
+
+def _check_mistakes(mistakes, predictions: dict, gold: dict) -> None:
     wanted = {
-        "answered_instead": [i for i, g in gold.items() if not g and final_predictions[i]],
-        "abstained_instead": [i for i, g in gold.items() if g and not final_predictions[i]],
+        "answered_instead": [i for i, g in gold.items() if not g and predictions[i]],
+        "abstained_instead": [i for i, g in gold.items() if g and not predictions[i]],
     }
-    found = {"answered_instead": answered_instead, "abstained_instead": abstained_instead}
+    try:
+        found_pair = mistakes(dict(predictions), dict(gold))
+        found = dict(zip(("answered_instead", "abstained_instead"), found_pair))
+    except Exception as error:  # noqa: BLE001 (the student's code: any error is a hint)
+        raise LAB.fail("14", "raised", f"{type(error).__name__}: {error}") from error
     other = {"answered_instead": "abstained_instead", "abstained_instead": "answered_instead"}
     for name, expected in wanted.items():
-        given = list(found[name]) if isinstance(found[name], (list, tuple)) else found[name]
+        given = found.get(name)
+        given = list(given) if isinstance(given, (list, tuple)) else given
         if given == expected:
             continue
         if given == wanted[other[name]]:
@@ -212,7 +234,19 @@ def ex14(answered_instead, abstained_instead, final_predictions, validation_data
         elif name == "answered_instead":
             advice = "the rows with no gold answer (`not gold[i]`) and a non-empty prediction."
         else:
-            advice = "the rows with gold answers whose prediction is the empty string."
-        shown = given if not isinstance(given, list) else f"{len(given)} id(s)"
-        raise LAB.fail("14", "ex14.list", shown, name=name, expected=len(expected), advice=advice)
+            advice = (
+                "the rows with gold answers whose prediction is the empty string (a wrong span "
+                "is a mistake of another kind)."
+            )
+        raise LAB.fail("14", "ex14.list", given, name=name, expected=expected, advice=advice)
+
+
+def ex14(mistakes, final_predictions, validation_dataset) -> None:
+    _check_mistakes(
+        mistakes,
+        {i: prediction for i, _, prediction in _MISTAKE_ROWS},
+        {i: gold for i, gold, _ in _MISTAKE_ROWS},
+    )
+    gold = {row["id"]: row["answers"]["text"] for row in validation_dataset}
+    _check_mistakes(mistakes, final_predictions, gold)
     passed("14", "both lists hold exactly the rows of their kind of mistake, in order.")
