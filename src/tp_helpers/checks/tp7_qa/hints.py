@@ -7,7 +7,7 @@ check with the values it saw. Edit wording here, not in the checks.
 
 from __future__ import annotations
 
-from .core import Hint
+from ..core import Hint
 
 TITLES = {
     "01": "load a slice of each split",
@@ -341,7 +341,7 @@ HINTS = {
 
 
 #: the likely mistake behind a span label that does not decode to the answer (07, 12), chosen by
-#: ``tp7_qa._label_mistake``
+#: ``windows._label_mistake``
 LABEL_ADVICE = {
     "last_token": (
         "the answer is the window's last context token (position {last}) and the start came out "
