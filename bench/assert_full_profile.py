@@ -1,4 +1,4 @@
-"""Assert that a full-profile run reproduces the seed's reference outputs (DESIGN.md §5).
+"""Assert that a full-profile run reproduces the seed's reference outputs (docs/contributing.md).
 
     tp-course run --profile full --out runs/gpu
     python bench/assert_full_profile.py runs/gpu
@@ -39,7 +39,7 @@ from typing import Any
 NOTEBOOK_NAME = "tp7_qa.ipynb"
 SUMMARY_NAME = "summary.json"
 
-#: the seed's scores after 5 epochs (DESIGN.md §5), and the allowed distance in points
+#: the seed's scores after 5 epochs (docs/contributing.md), and the allowed distance in points
 SEED_EXACT_MATCH = 39.6
 SEED_F1 = 42.6
 SCORE_TOLERANCE = 8.0
@@ -59,7 +59,7 @@ class Figure:
     expected: Any
 
 
-#: DESIGN.md §5, "Reference outputs of the full profile (from the seed)"
+#: the reference outputs of the full profile, from the seed (docs/contributing.md)
 FIGURES: list[Figure] = [
     Figure(
         "train rows",
@@ -260,9 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         print(finding.line())
     failed = [finding for finding in findings if not finding.ok]
     if failed:
-        print(f"{len(failed)} of {len(findings)} figures differ from the seed's (DESIGN.md §5)")
+        print(f"{len(failed)} of {len(findings)} figures differ from the seed's")
         return 1
-    print(f"all {len(findings)} figures match the seed's (DESIGN.md §5)")
+    print(f"all {len(findings)} figures match the seed's")
     return 0
 
 

@@ -82,7 +82,7 @@ WEIGHTS_SEED = 0
 
 #: SQuAD v1.1 sizes: 1 % of them is 876 training and 106 validation rows
 SPLIT_ROWS = {"train": 87_599, "validation": 10_570}
-#: the full profile's slices, and the features they give at 384 / 128 (DESIGN.md §5)
+#: the full profile's slices, and the features they give at 384 / 128 (docs/profiles.md)
 HEAD_ROWS = {"train": 876, "validation": 106}
 #: SQuAD v2.0 sizes: 1 % of them is 1 303 training and 119 validation rows (rounded to the closest)
 SPLIT_ROWS_V2 = {"train": 130_319, "validation": 11_873}

@@ -1,7 +1,8 @@
 """bench/assert_full_profile.py: the GPU workflow's assertions, on fake and real executed notebooks.
 
 A fake full-profile run prints what the solution notebook prints on the GPU runner (the seed's
-figures, DESIGN.md §5); each test changes one thing and expects that figure, and only it, to fail.
+figures, docs/contributing.md); each test changes one thing and expects that figure, and only
+it, to fail.
 The stored offline outputs of the solution notebook check that every pattern still finds its
 line in the notebook as it is written today.
 """
@@ -24,7 +25,7 @@ afp = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = afp  # dataclasses resolve their module by name
 _spec.loader.exec_module(afp)
 
-#: the custom question/context pair, tokenised by distilbert-base-uncased (DESIGN.md §5)
+#: the custom question/context pair, tokenised by distilbert-base-uncased (docs/profiles.md)
 PAIR_IDS = str(
     [101, 7632, 1010, 1045, 2052, 2293, 2000, 3231, 1996, 19204, 17629, 1012, 102, 2469]
     + [1010, 2175, 3805, 1998, 20410, 2008, 2394, 1027, 2394, 1027, 2394, 1012, 102]

@@ -486,8 +486,8 @@ def test_plain_nbgrader_scores_the_tp7_solution_full_marks(tmp_path):
     reason=f"{STUDENT_TP7.relative_to(REPO)} is not built yet: run `tp-course build`",
 )
 def test_perfect_tp7_student_notebook_reproduces_the_solution_outputs(tmp_path):
-    """DESIGN §8: the solutions pasted back into notebooks/tp7_qa.ipynb pass nbval against the
-    solution's stored outputs, check cells' success lines included."""
+    """docs/building-a-lab.md: the solutions pasted back into notebooks/tp7_qa.ipynb pass nbval
+    against the solution's stored outputs, check cells' success lines included."""
     student = nbformat.read(STUDENT_TP7, as_version=4)
     perfect = perfect_student_notebook(student, nbformat.read(SOLUTION, as_version=4))
     nbformat.write(perfect, tmp_path / SOLUTION.name)

@@ -1,4 +1,4 @@
-"""The checks catch plausible mistakes, each in its own exercise (DESIGN.md §6).
+"""The checks catch plausible mistakes, each in its own exercise (docs/grading-contract.md).
 
 Runs every mutant of tests/mutation/mutants.py through the harness (one warm kernel, about a
 minute and a half here). ``python bench/mutation.py`` prints the same table on its own.

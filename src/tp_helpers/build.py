@@ -21,18 +21,17 @@ from __future__ import annotations
 import copy
 import importlib.metadata
 import json
-import os
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .checks.core import RECORD_ENV
 from .errors import TPError
 from .profiles import OFFLINE_ENV_VARS
-from .runner import KERNEL_NAME, NotebookFailed, write_kernelspec
+from .runner import execute_notebook
 
 SOLUTIONS_DIR = Path("solutions")
 NOTEBOOKS_DIR = Path("notebooks")
@@ -367,11 +366,8 @@ def dumps_notebook(nb) -> str:
 def reference_env(record_path: Path) -> dict[str, str]:
     """The kernel's own variables for the recording run (added to this process's environment)."""
     env = {var: "1" for var in OFFLINE_ENV_VARS}
-    env.update(
-        TP_PROFILE="offline",
-        NBGRADER_EXECUTION="autograde",
-        TP_CHECKS_RECORD=str(record_path),
-    )
+    env.update({"TP_PROFILE": "offline", "NBGRADER_EXECUTION": "autograde"})
+    env[RECORD_ENV] = str(record_path)
     return env
 
 
@@ -381,31 +377,10 @@ def record_reference(solution: Path, *, timeout: int = 1800) -> str | None:
     The kernel runs this interpreter, in a temporary folder, with :func:`reference_env` added to
     its own environment (this process's is left alone). The text is pretty, with sorted keys.
     """
-    import nbformat
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    nb = nbformat.read(solution, as_version=4)
     with tempfile.TemporaryDirectory(prefix="tp-build-run-") as tmp:
         work, record = Path(tmp) / "work", Path(tmp) / "reference.json"
         work.mkdir()
-        kernels = KernelSpecManager(kernel_dirs=[str(write_kernelspec(Path(tmp)))])
-        client = NotebookClient(
-            nb,
-            km=KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=kernels),
-            timeout=timeout,
-            resources={"metadata": {"path": str(work)}},
-        )
-        try:
-            client.execute(
-                cwd=str(work),
-                env={**os.environ, **reference_env(record)},
-                stderr=subprocess.DEVNULL,  # kernel start-up chatter; cells' stderr reaches nb
-            )
-        except CellExecutionError as exc:
-            raise NotebookFailed(solution, exc) from None
+        execute_notebook(solution, cwd=work, env=reference_env(record), timeout=timeout)
         if not record.is_file():
             return None
         values = json.loads(record.read_text(encoding="utf-8"))

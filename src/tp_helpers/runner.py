@@ -151,17 +151,15 @@ def execute_notebook(
             timeout=timeout,
             resources={"metadata": {"path": str(cwd)}},
         )
-        saved_env = dict(os.environ)
-        os.environ.update(env or {})
         try:
-            # The kernel process's own stderr only carries its start-up chatter; what cells
-            # print to stderr reaches the notebook through the kernel protocol.
-            client.execute(cwd=str(cwd), stderr=subprocess.DEVNULL)
+            # The kernel gets its own environment (this process's is left alone). Its own
+            # stderr only carries its start-up chatter; what cells print to stderr reaches the
+            # notebook through the kernel protocol.
+            client.execute(
+                cwd=str(cwd), env={**os.environ, **(env or {})}, stderr=subprocess.DEVNULL
+            )
         except CellExecutionError as exc:
             raise NotebookFailed(notebook_path, exc) from None
-        finally:
-            os.environ.clear()
-            os.environ.update(saved_env)
     nb.metadata["kernelspec"] = original_kernelspec  # not the private spec we ran with
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps: noise in every diff

@@ -1,4 +1,6 @@
-"""No per-exercise re-run can hand the cell-mate's solution to the next one (DESIGN.md §6).
+"""No per-exercise re-run can hand the cell-mate's solution to the next one.
+
+The contract: docs/grading-contract.md.
 
 When a cell holding several exercises fails its checks, each exercise is run again with the
 student's region for it and the SOLUTION's regions for the others (:mod:`.attribution`). The

@@ -1,10 +1,11 @@
 """Plausible single mistakes in the TP7 solution regions, as data.
 
 Each mutant replaces one piece of text (``old``, found exactly once in the region of its
-exercise) by ``new``. They are the mistakes students make (DESIGN.md §6, issue 7): the wrong
-truncation side, no overflow, no offsets, stride 0, ``<`` for ``<=``, a lost ``- 1``/``+ 1``,
-sequence ids of the wrong feature or sequence, n-best taking the worst scores, keeping reversed
-pairs, question offsets left in place, ``.map`` without ``batched`` or ``remove_columns``…
+exercise) by ``new``. They are the mistakes students make (docs/grading-contract.md, issue
+7): the wrong truncation side, no overflow, no offsets, stride 0, ``<`` for ``<=``, a lost
+``- 1``/``+ 1``, sequence ids of the wrong feature or sequence, n-best taking the worst
+scores, keeping reversed pairs, question offsets left in place, ``.map`` without ``batched`` or
+``remove_columns``…
 
 ``survives`` names a mutant that no check can catch, with the reason; the harness reports it but
 does not count it against the checks.

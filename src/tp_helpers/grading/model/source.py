@@ -1,6 +1,7 @@
 """Read a lab's source notebook (the instructor's copy) into a grading plan.
 
-The source is the solution notebook with nbgrader metadata (see DESIGN.md §6):
+The source is the solution notebook with nbgrader metadata (docs/building-a-lab.md and
+docs/grading-contract.md):
 
 * an *exercise cell* (``solution: true``) holds one or more regions
   ``# --- START CODE HERE (NN)`` … ``# --- END CODE HERE``; the marker label ``NN`` is the

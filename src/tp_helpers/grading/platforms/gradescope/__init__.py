@@ -21,8 +21,8 @@ reads "The autograder failed to execute correctly", so:
 from __future__ import annotations
 
 import contextlib
+import io
 import json
-import os
 import re
 import shlex
 import shutil
@@ -107,14 +107,13 @@ def build_autograder(
             "run_autograder": run_script(source.name, time_limit),
             "constraints.txt": pinned_requirements(),
         }
-        out_zip.parent.mkdir(parents=True, exist_ok=True)
-        partial = out_zip.with_name(f".{out_zip.name}.partial")
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        buffer = io.BytesIO()  # a few MiB: built whole, then written at once
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, text in texts.items():
                 _add(archive, name, text.encode("utf-8"), executable=name != "constraints.txt")
             _add(archive, source.name, source.read_bytes())
             _add(archive, wheel.name, wheel.read_bytes())
-        os.replace(partial, out_zip)
+    atomic_write(out_zip, buffer.getvalue(), mode=0o644)
     return out_zip
 
 
