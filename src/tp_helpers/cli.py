@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory",
         type=float,
         default=4,
-        help="GiB of memory per run, on top of the reference state (default: 4; 0: none)",
+        help="GiB of memory per run, on top of the zygote's state (default: 4; 0: none)",
     )
     grade.add_argument(
         "--cpu-time", type=float, default=3600, help="CPU seconds per run (default: 3600)"

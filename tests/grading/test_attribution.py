@@ -1,6 +1,6 @@
 """Each exercise on its own: the runs grade_cell asks for, with scripted runs.
 
-Every run starts from the reference state (a fresh process in the engine): no run restores
+Every run starts from the zygote's state (a fresh process in the engine): no run restores
 anything, and a run's checks run only when its cell did not raise."""
 
 from __future__ import annotations

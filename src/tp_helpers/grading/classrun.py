@@ -41,7 +41,7 @@ from .report import write_reports
 from .scoring.pipeline import grade_batch
 
 RUN_PREFIX = "tp-grade-"
-#: students graded per walk of the source: larger batches pay the reference run less often,
+#: students graded per walk of the source: larger batches pay the zygote's walk less often,
 #: smaller ones lose less work to an interruption (results are saved as each student ends)
 BATCH = 32
 _OWNER_FILE = "grader.json"
@@ -178,7 +178,7 @@ def grade_class(
         raise GradingError(f"--batch {batch}: give at least 1 student per run of the source.")
     if not hasattr(os, "fork"):
         raise GradingError(
-            "grading forks every run from a reference process, and this system has no fork "
+            "grading forks every run from a warm process (the zygote), and this system has no fork "
             "(Windows): grade in WSL or a Linux machine, or with plain nbgrader (README)."
         )
     if timeout <= 0:

@@ -104,7 +104,7 @@ class ForkEngine:
             raise EngineError(f"the zygote exited early{zygote.log_tail()}")
         if kind == protocol.NOTE:
             step = self.source.steps[event["step"]]
-            note = f"the source's {where(step)} failed in the reference run: {event['text']}"
+            note = f"the source's {where(step)} failed in the zygote's run: {event['text']}"
             for student in students:
                 student.notes.append(note)
         if kind != protocol.SNAPSHOT:

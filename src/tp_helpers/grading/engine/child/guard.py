@@ -63,7 +63,7 @@ _MISSING = object()
 
 
 def install(token, prefixes=("tp_helpers",), preload=("tp_helpers.checks",), skip=()):
-    """Import the check modules, take the reference snapshot, register ``check``."""
+    """Import the check modules, take the baseline, register ``check``."""
     import importlib
     import json
     import pkgutil

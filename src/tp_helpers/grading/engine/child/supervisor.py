@@ -233,7 +233,7 @@ class Run:
     def _confine(self) -> None:
         policy = self.request["policy"]
         limits = dict(policy.get("limits", {}))
-        if limits.get("memory"):  # on top of what the reference state already holds
+        if limits.get("memory"):  # on top of what the zygote's state already holds
             limits["memory"] = int(limits["memory"]) + _data_size()
         confine.apply_limits(limits)
         confine.drop_privileges(policy, self.ident)
@@ -248,7 +248,7 @@ class Run:
         os.environ.update(self.request.get("env", {}))
         import tempfile
 
-        tempfile.tempdir = None  # the reference's choice was cached: ours is TMPDIR
+        tempfile.tempdir = None  # the zygote's choice was cached: ours is TMPDIR
         os.chdir(self.scratch)
 
     def _prepare_libraries(self) -> None:

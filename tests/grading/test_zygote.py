@@ -1,9 +1,9 @@
 """The zygote (tp_helpers.grading.engine.child.zygote): fork safety and what a snapshot holds.
 
 Known traps of forking a process that ran PyTorch, tokenizers or Arrow: GNU libgomp cannot
-rebuild its thread pool in a forked child (the reference runs torch on one thread, a run may
-use more); a reference with a thread running cannot be forked safely (it refuses, naming the
-threads); a run must find no source text of the cells in the reference's history.
+rebuild its thread pool in a forked child (the zygote runs torch on one thread, a run may
+use more); a zygote with a thread running cannot be forked safely (it refuses, naming the
+threads); a run must find no source text of the cells in the zygote's history.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _grade(tmp_path, settings, given: str, solution: str, check: str, student: s
     return grade_batch([Submission("s", path)], read_source(tmp_path / "lab.ipynb"), settings)[0]
 
 
-def test_a_run_uses_torch_threads_after_the_reference_ran_torch_on_one(tmp_path, settings):
+def test_a_run_uses_torch_threads_after_the_zygote_ran_torch_on_one(tmp_path, settings):
     torch = pytest.importorskip("torch")
     assert torch
     given = "import torch\nwarm = torch.randn(300, 300) @ torch.randn(300, 300)\nwarm.sum()"
@@ -52,7 +52,7 @@ def test_a_run_uses_torch_threads_after_the_reference_ran_torch_on_one(tmp_path,
     assert (result.status, result.score) == ("ok", 1), result.exercises[0].hint
 
 
-def test_a_reference_with_a_running_thread_is_not_forked(tmp_path, settings):
+def test_a_zygote_with_a_running_thread_is_not_forked(tmp_path, settings):
     given = "import threading, time\nthreading.Thread(target=time.sleep, args=(30,)).start()"
     with pytest.raises(EngineError, match="cannot fork the zygote safely: it runs 2 threads"):
         _grade(tmp_path, settings, given, "a = 1", "assert a == 1", "a = 1")
