@@ -21,13 +21,16 @@ import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..model.source import ExerciseCell, LabSource
 from . import protocol
 from .child import guard
 from .policy import GradingSettings, Isolation, format_size, grading_env, job, scratch_env
 from .protocol import CellRun, JobRun
+
+if TYPE_CHECKING:
+    from .scheduler import Slots
 
 ZYGOTE_MODULE = "tp_helpers.grading.engine.child.zygote"
 _MEMORY_SIGNS = ("can't allocate memory", "bad_alloc", "out of memory")
@@ -77,7 +80,7 @@ class StudentRuns:
     def __init__(
         self,
         settings: GradingSettings,
-        slots,
+        slots: Slots,
         student: Student,
         step: ExerciseCell,
         path: str,
@@ -211,7 +214,7 @@ class ZygoteProcess:
         os.close(read)
         threading.Thread(target=self._read_events, args=(events,), daemon=True).start()
 
-    def warm_up(self, slots) -> None:
+    def warm_up(self, slots: Slots) -> None:
         """Warm the datasets cache the zygote reads (a process of its own, holding a slot: with
         ``--jobs 2`` it overlaps the zygote's imports), then let it load data."""
         try:

@@ -20,9 +20,9 @@ def stylesheet() -> str:
     return resources.files(__package__).joinpath("style.css").read_text(encoding="utf-8")
 
 
-def points(points: float, max_points: float) -> str:
+def points(score: float, max_points: float) -> str:
     """``2.5 / 3``: every score on the pages is written the same way."""
-    return f"{format_points(points)} / {format_points(max_points)}"
+    return f"{format_points(score)} / {format_points(max_points)}"
 
 
 def share(part: float, whole: float) -> float:
