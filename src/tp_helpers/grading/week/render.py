@@ -74,10 +74,11 @@ def summary_sections(grades: dict[str, Grade]) -> str:
 def _adjustments_table(grades: dict[str, Grade]) -> str:
     rows = "".join(
         f"<tr><td class='who'>{escape(student)}</td>"
-        f"<td>{escape(item.adjustment.words())}</td>"
-        f"<td class='num'>{signed(item.delta)}</td>"
-        f"<td class='wide'>{escape(item.adjustment.comment)}</td>"
-        f"<td>{escape(item.adjustment.who)}</td><td>{escape(item.adjustment.when)}</td></tr>"
+        f"<td class='what'>{escape(item.adjustment.words())}</td>"
+        f"<td class='num change'>{signed(item.delta)}</td>"
+        f"<td class='comment'>{escape(item.adjustment.comment)}</td>"
+        f"<td class='by'>{escape(item.adjustment.who)}</td>"
+        f"<td class='when'>{escape(item.adjustment.when)}</td></tr>"
         for student, grade in sorted(grades.items())
         for item in grade.adjustments
     )
@@ -97,9 +98,9 @@ def _late_table(grades: dict[str, Grade]) -> str:
         return ""
     rows = "".join(
         f"<tr class='{'review' if grade.late.review else ''}'><td class='who'>{escape(student)}"
-        f"</td><td class='num'>{signed(-grade.penalty)}</td>"
-        f"<td class='num'>{format_points(grade.final)} / {_max(grade)}</td>"
-        f"<td class='wide'>{'<b>To review:</b> ' if grade.late.review else ''}"
+        f"</td><td class='num penalty'>{signed(-grade.penalty)}</td>"
+        f"<td class='num final'>{format_points(grade.final)} / {_max(grade)}</td>"
+        f"<td class='lateness'>{'<b>To review:</b> ' if grade.late.review else ''}"
         f"{escape(grade.late.words)}</td></tr>"
         for student, grade in late
     )
