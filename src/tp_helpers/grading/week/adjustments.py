@@ -119,13 +119,20 @@ def _adjustment(path: Path, line: int, row: dict) -> Adjustment:
 
 def check_orphans(path: Path, adjustments: list[Adjustment], results: list[StudentResult]) -> None:
     """Refuse adjustments whose student or exercise is not in the results, naming each one."""
-    students = {result.student_id: result for result in results}
+    students = {r.student_id: {e.id for e in r.exercises} for r in results}
+    check_known(path, adjustments, students)
+
+
+def check_known(path: Path, adjustments: list[Adjustment], students: dict[str, set[str]]) -> None:
+    """Refuse adjustments whose student is not in ``students`` (id -> exercise ids) or whose
+    exercise is not one of that student's, naming each row; before grading, from the download
+    and the lab, as after, from the results."""
     problems = []
     for item in adjustments:
-        result = students.get(item.student)
-        if result is None:
+        exercises = students.get(item.student)
+        if exercises is None:
             problems.append(f"line {item.line}: student {item.student} has no result")
-        elif item.exercise != TOTAL and item.exercise not in {e.id for e in result.exercises}:
+        elif item.exercise != TOTAL and item.exercise not in exercises:
             problems.append(
                 f"line {item.line}: exercise {item.exercise} is not an exercise of the lab "
                 f"(student {item.student})"

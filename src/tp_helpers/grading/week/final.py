@@ -59,6 +59,8 @@ class Week:
     lab: str = ""
     adjustments: list[Adjustment] = field(default_factory=list)
     adjustments_path: Path | None = None
+    #: submission times known only at export (Moodle's worksheet), by student
+    submitted: dict[str, SubmittedAt] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -73,7 +75,7 @@ def final_grades(
 
     ``submitted`` overrides a result's own record of when it was handed in (Moodle's worksheet,
     read at export time, knows it; its download does not)."""
-    submitted = submitted or {}
+    submitted = submitted or week.submitted
     if week.adjustments:
         check_orphans(week.adjustments_path or Path("adjustments.csv"), week.adjustments, results)
     lab = week.course.lab(week.lab) if week.course else None
