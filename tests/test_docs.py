@@ -32,6 +32,8 @@ PAGES = {
     "contributing",
     "changelog",
     "tp7_qa",
+    "adding-a-lab",  # issue 21: the second lab
+    "tp8_unanswerable",
 }
 
 
