@@ -76,15 +76,35 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _week(args: argparse.Namespace):
+    """The course file and the adjustments in force (see docs/the-week-after-the-deadline.md)."""
+    from .grading.week.final import load_week
+
+    return load_week(
+        Path(args.course) if args.course else None,
+        Path(args.adjustments) if args.adjustments else None,
+        args.lab or "",
+    )
+
+
 def _cmd_grade(args: argparse.Namespace) -> int:
     from .grading import default_source, grade_class, parse_shard
     from .grading.engine.policy import GIB, Limits
+    from .grading.machine import default_jobs
 
+    week = _week(args)
+    jobs = args.jobs
+    if jobs is None:
+        choice = default_jobs()
+        jobs = choice.jobs
+        print(f"tp-course: {choice.line()}", file=sys.stderr)
+    else:
+        print(f"tp-course: --jobs {jobs} (as given)", file=sys.stderr)
     run = grade_class(
         Path(args.submissions),
         Path(args.out),
         Path(args.source) if args.source else default_source(),
-        jobs=args.jobs,
+        jobs=jobs,
         batch=args.batch,
         layout=args.layout,
         shard=parse_shard(args.shard) if args.shard else None,
@@ -93,6 +113,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         assignment=args.assignment,
         sandbox=args.sandbox,
         limits=Limits(memory=int(args.memory * GIB) or None, cpu=int(args.cpu_time) or None),
+        week=week if week.active else None,
+        only_students=args.student,
+        only_exercises=[e.removeprefix("ex") for e in args.exercise or []],
     )
     print(run.line(), file=sys.stdout if run.ok else sys.stderr)
     return 0 if run.ok else 1
@@ -105,11 +128,71 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .grading.classrun import render
+
+    week = _week(args)
+    results = render(Path(args.grades_dir), week)
+    decided = []
+    if week.course is not None:
+        decided.append(f"course file {week.course.path}")
+    if week.adjustments:
+        decided.append(f"{len(week.adjustments)} adjustment(s) from {week.adjustments_path}")
+    print(
+        f"grades.csv, {len(results)} feedback page(s) and summary.html written in "
+        f"{args.grades_dir} from the stored results"
+        + (f" with the {' and '.join(decided)}" if decided else "")
+        + "; nothing regraded"
+    )
+    return 0
+
+
+def _cmd_similarity(args: argparse.Namespace) -> int:
+    from .grading import default_source
+    from .grading.similarity import similarity_report
+
+    source = Path(args.source) if args.source else default_source()
+    result = similarity_report(
+        Path(args.submissions),
+        source,
+        Path(args.out),
+        common_share=args.common,
+        layout=args.layout,
+        assignment=args.assignment,
+    )
+    print(
+        f"similarity: {len(result.students)} students, {len(result.pairs)} pair(s) share code "
+        "beyond what the class has in common (evidence to review, not a finding): "
+        f"{Path(args.out) / 'similarity.html'}"
+    )
+    return 0
+
+
+def _cmd_flaky(args: argparse.Namespace) -> int:
+    from .grading import default_source
+    from .grading.flaky import SETTINGS, find_flaky
+
+    source = Path(args.source) if args.source else default_source()
+    handout = Path(args.handout) if args.handout else Path("notebooks") / source.name
+    found = find_flaky(source, handout if handout.is_file() else None, progress=True)
+    for flip in found:
+        print(f"flaky: {flip.line(SETTINGS)}")
+    print(f"{len(found)} verdict(s) changed over {len(SETTINGS)} settings")
+    return 1 if found else 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
+    from .grading.classrun import render
     from .grading.platforms import PLATFORMS
     from .grading.platforms.export import export
+    from .grading.platforms.moodle import submission_times
 
     platform = next(name for name in PLATFORMS if getattr(args, name))
+    week = _week(args)
+    if args.moodle and week.course is not None:  # Moodle's download has no times: these
+        week.submitted = submission_times(Path(args.moodle), week.course.zone_of_platform())
+    if week.active:  # the pages and grades.csv say what the platform receives
+        render(Path(args.grades_dir), week)
     source = args.canvas or args.moodle  # the platform's file (none for Blackboard)
     report = export(
         Path(args.grades_dir),
@@ -120,6 +203,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         missing=args.missing,
         scale=args.scale,
         feedback_zip=Path(args.feedback_zip) if args.feedback_zip else None,
+        week=week if week.active else None,
     )
     for note in report.notes:
         print(f"note: {note}")
@@ -147,6 +231,17 @@ def _cmd_gradescope(args: argparse.Namespace) -> int:
         "minutes (README, 'Gradescope')."
     )
     return 0
+
+
+def _week_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--course", help="the course file (default: course.toml in this folder, if any)"
+    )
+    command.add_argument(
+        "--adjustments",
+        help="the course team's adjustments (default: adjustments.csv beside the course file)",
+    )
+    command.add_argument("--lab", help="the lab's [labs.NAME] in the course file (if several)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,8 +296,22 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", required=True, help="output folder (resumable: re-run to go on)")
     grade.add_argument("--source", help="solution notebook (default: the only one in solutions/)")
     grade.add_argument(
-        "--jobs", type=int, default=1, help="runs of student code at once (default: 1)"
+        "--jobs",
+        type=int,
+        help="runs of student code at once (default: the cores this process may use, "
+        "bounded by the memory available; the first line says what was chosen)",
     )
+    grade.add_argument(
+        "--student",
+        action="append",
+        help="grade only this student (repeat for several); everyone else's results are kept",
+    )
+    grade.add_argument(
+        "--exercise",
+        action="append",
+        help="replace only this exercise's verdicts (repeat for several): after fixing a check",
+    )
+    _week_options(grade)
     grade.add_argument(
         "--batch",
         type=int,
@@ -247,6 +356,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="runs without namespaces or a private user (limits still apply)",
     )
     grade.set_defaults(func=_cmd_grade)
+
+    report = commands.add_parser(
+        "report",
+        help="write grades.csv, the feedback pages and the summary again from the stored results, "
+        "with the course file and the adjustments (nothing is regraded)",
+    )
+    report.add_argument("grades_dir", help="the --out folder of tp-course grade")
+    _week_options(report)
+    report.set_defaults(func=_cmd_report)
+
+    similarity = commands.add_parser(
+        "similarity", help="rank pairs of submissions by the code they share, exercise by exercise"
+    )
+    similarity.add_argument("submissions", help="what tp-course grade reads")
+    similarity.add_argument("--out", required=True, help="folder of similarity.html and pairs.csv")
+    similarity.add_argument(
+        "--source", help="solution notebook (default: the only one in solutions/)"
+    )
+    similarity.add_argument("--layout", choices=LAYOUTS, help="how SUBMISSIONS is laid out")
+    similarity.add_argument("--assignment", help="as for tp-course grade")
+    similarity.add_argument(
+        "--common",
+        type=float,
+        default=0.2,
+        help="a fragment written alike by more than this share of the class (or more than 10 "
+        "students) is common, not evidence (default: 0.2)",
+    )
+    similarity.set_defaults(func=_cmd_similarity)
+
+    flaky = commands.add_parser(
+        "flaky",
+        help="grade the solution under several thread counts and seeds; name any check whose "
+        "verdict changes",
+    )
+    flaky.add_argument("--source", help="solution notebook (default: the only one in solutions/)")
+    flaky.add_argument("--handout", help="the student notebook (default: notebooks/<name>)")
+    flaky.set_defaults(func=_cmd_flaky)
 
     merge = commands.add_parser("merge", help="merge the results of grade --shard runs")
     merge.add_argument("shard_dirs", nargs="+", help="the --out folders of the shards")
@@ -295,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write each student's feedback page, named for the platform's bulk upload "
         "(Canvas, Moodle)",
     )
+    _week_options(export)
     export.set_defaults(func=_cmd_export)
 
     gradescope = commands.add_parser(

@@ -39,6 +39,9 @@ from .model.submission import Submission
 from .platforms.download import read_download
 from .report import write_reports
 from .scoring.pipeline import grade_batch
+from .week.adjustments import check_known
+from .week.final import Week, attach
+from .week.regrade import check_names, merge_exercises
 
 RUN_PREFIX = "tp-grade-"
 #: students graded per walk of the source: larger batches pay the zygote's walk less often,
@@ -132,9 +135,12 @@ def default_source(root: Path | None = None) -> Path:
     return notebooks[0]
 
 
-def render(out_dir: Path) -> list[StudentResult]:
-    """Render grades.csv, feedback/ and summary.html from every stored result."""
+def render(out_dir: Path, week: Week | None = None) -> list[StudentResult]:
+    """Render grades.csv, feedback/ and summary.html from every stored result, with the
+    course team's decisions (``week``: the course file, the adjustments) when given."""
     results = load_results(out_dir)
+    if week is not None:
+        attach(results, week)
     write_reports(out_dir, results)
     return results
 
@@ -155,6 +161,9 @@ def grade_class(
     limits: sb.Limits | None = None,
     batch: int | None = None,
     layout: str | None = None,
+    week: Week | None = None,
+    only_students: list[str] | None = None,
+    only_exercises: list[str] | None = None,
 ) -> ClassRun:
     """Grade every submission of ``submissions_dir`` (or one shard of them) into ``out_dir``.
 
@@ -171,6 +180,11 @@ def grade_class(
     failures become statuses; an exception is raised only for the grader's own errors (bad
     arguments, unreadable source, no submissions) and for an interruption
     (:class:`GradingInterrupted`, after saving what was graded).
+
+    ``week`` (the course file, the adjustments) is applied to the reports; an adjustment
+    naming no student or exercise of the class stops the run before grading.
+    ``only_students`` grades those students alone and ``only_exercises`` replaces those
+    exercises' verdicts alone (:mod:`.week.regrade`); everyone else's results are kept.
     """
     if jobs < 1:
         raise GradingError(f"--jobs {jobs}: give at least 1 run at a time.")
@@ -197,6 +211,14 @@ def grade_class(
     if progress:
         print(f"tp-course: {download.line()}", file=sys.stderr)
     students = in_shard(download.submissions, shard)
+    only_students, only_exercises = list(only_students or []), list(only_exercises or [])
+    ids = list(source.exercise_ids)
+    check_names([s.student_id for s in students], ids, only_students, only_exercises)
+    if week is not None and week.adjustments:
+        known = {s.student_id: set(ids) for s in download.submissions}
+        check_known(week.adjustments_path or Path("adjustments.csv"), week.adjustments, known)
+    if only_students:
+        students = [s for s in students if s.student_id in only_students]
     _remove_stale_runs()
     run_root = _new_run_root()
     run = ClassRun(out_dir, [], download=download.line())
@@ -221,14 +243,17 @@ def grade_class(
         )
         pending = []
         for submission in students:
-            if _up_to_date(out_dir, submission, source):
+            forced = only_students or only_exercises
+            if not forced and _up_to_date(out_dir, submission, source):
                 run.skipped.append(submission.student_id)
             else:
                 pending.append(submission)
-        _grade_all(pending, source, settings, batch or BATCH, progress, out_dir, run)
+        _grade_all(
+            pending, source, settings, batch or BATCH, progress, out_dir, run, only_exercises
+        )
     finally:
         shutil.rmtree(run_root, ignore_errors=True)
-        run.results = render(out_dir)
+        run.results = render(out_dir, week)
     return run
 
 
@@ -266,6 +291,15 @@ def _remove_stale_runs() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def _stored(out_dir: Path, student_id: str) -> StudentResult | None:
+    """The student's stored result, None when there is none or it cannot be read."""
+    try:
+        path = out_dir / RESULTS / f"{student_id}.json"
+        return StudentResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def _up_to_date(out_dir: Path, submission: Submission, source: LabSource) -> bool:
     path = out_dir / RESULTS / f"{submission.student_id}.json"
     try:
@@ -278,8 +312,11 @@ def _up_to_date(out_dir: Path, submission: Submission, source: LabSource) -> boo
     )
 
 
-def _grade_all(pending, source, settings, batch, progress, out_dir, run: ClassRun) -> None:
-    """Grade ``pending`` in batches; save each result as soon as its student is done."""
+def _grade_all(
+    pending, source, settings, batch, progress, out_dir, run: ClassRun, only_exercises=()
+) -> None:
+    """Grade ``pending`` in batches; save each result as soon as its student is done (with
+    ``only_exercises``, merged into the stored one: those verdicts replaced, the rest kept)."""
     from tqdm import tqdm
 
     bar = tqdm(
@@ -287,6 +324,8 @@ def _grade_all(pending, source, settings, batch, progress, out_dir, run: ClassRu
     )
 
     def record(result: StudentResult) -> None:
+        if only_exercises:
+            result = merge_exercises(_stored(out_dir, result.student_id), result, only_exercises)
         save_result(out_dir, result)
         run.graded.append(result.student_id)
         bar.set_postfix_str(result.line()[:60], refresh=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 
 #: every status a student can get, in the order the summary lists them
@@ -91,6 +91,13 @@ class StudentResult:
     name: str = ""  # the student's name as the platform wrote it
     late: bool = False  # the platform marked the submission late
     feedback_name: str = ""  # the name under which the platform re-attaches a feedback file
+    # when the platform says the notebook was handed in (ISO 8601; without an offset, the
+    # platform's own zone) and where that was read: raw facts, never a penalty (week/late.py)
+    submitted_at: str = ""
+    submitted_from: str = ""
+    # the course team's decisions for one report or export (week.final.Grade), set by
+    # week.final.attach and never stored
+    grade: object | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -102,8 +109,16 @@ class StudentResult:
         text += format_points(self.max_score)
         return text + (f" ({self.reason})" if self.reason else "")
 
+    @property
+    def final(self) -> float:
+        """The grade the platforms receive: the course team's final grade when one is
+        attached, else the automatic score."""
+        return self.grade.final if self.grade is not None else self.score
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(replace(self, grade=None))
+        del data["grade"]  # computed at each report, never stored
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> StudentResult:

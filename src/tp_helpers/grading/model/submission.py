@@ -39,6 +39,8 @@ class Submission:
     name: str = ""
     late: bool = False
     feedback_name: str = ""
+    submitted_at: str = ""  # when it was handed in, as the platform wrote it
+    submitted_from: str = ""  # where that time was read, in words
 
     def sha256(self) -> str:
         """The hash of the file's bytes ('' when it cannot be read), or of the problem."""
@@ -70,13 +72,23 @@ def discover(folder: Path, notebook_name: str, assignment: str | None = None) ->
     for student in sorted(p for p in tree.iterdir() if p.is_dir() and not p.name.startswith(".")):
         notebook = _tree_notebook(student, notebook_name, assignment)
         if notebook is not None:
-            found.append(Submission(student.name, notebook))
+            found.append(Submission(student.name, notebook, **_timestamp(notebook.parent)))
     if not found:
         raise SubmissionsError(
             f"no submissions in {folder}: expected <student_id>.ipynb files or an nbgrader tree "
             f"submitted/<student_id>/<assignment_id>/{notebook_name}."
         )
     return found
+
+
+def _timestamp(folder: Path) -> dict[str, str]:
+    """nbgrader's ``timestamp.txt`` beside a submitted notebook (``nbgrader collect`` writes
+    it, ``2026-12-01 22:58:07.123456 UTC``), kept as written; read by week/late.py."""
+    try:
+        text = (folder / "timestamp.txt").read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return {"submitted_at": text[:64], "submitted_from": "nbgrader's timestamp.txt"}
 
 
 def _tree_notebook(student: Path, notebook_name: str, assignment: str | None) -> Path | None:

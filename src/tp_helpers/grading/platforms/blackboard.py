@@ -13,6 +13,7 @@ import io
 import re
 from pathlib import Path
 
+from ..week.final import Week
 from .csvedit import number
 from .entries import DownloadError, Entry, Student
 from .gradebook import (
@@ -132,7 +133,12 @@ _BLACKBOARD_SHORT = re.compile(r"(?P<title>.*?)\s*(?:\|\s*(?P<id>[0-9]+))?")
 
 
 def export_blackboard(
-    grades_dir: Path, column: str, out: Path, *, scale: float | None = None
+    grades_dir: Path,
+    column: str,
+    out: Path,
+    *,
+    scale: float | None = None,
+    week: Week | None = None,
 ) -> ExportReport:
     """Write a Grade Center upload file: ``Username`` and one column, a row per result.
 
@@ -140,7 +146,7 @@ def export_blackboard(
     points), ``"TP7 |12345"`` (title and column id: the points must then come from ``scale``) or
     ``"TP7"``: without an id, Blackboard adds a new column on upload.
     """
-    results = read_results(grades_dir, "blackboard")
+    results = read_results(grades_dir, "blackboard", week)
     title, declared, column_id, full = _blackboard_column(column)
     if column_id and declared is None and scale is None:
         raise ExportError(

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from ..model.result import STATUS_WORDS, StudentResult, format_points, graded_date
+from ..week.final import Week
 from .csvedit import Cell, Table, cell_text, column_index, number, read_table, with_cells
 from .entries import Entry, Student
 from .gradebook import (
@@ -130,13 +131,14 @@ def export_canvas(
     missing: str = "blank",
     scale: float | None = None,
     feedback_zip: Path | None = None,
+    week: Week | None = None,
 ) -> ExportReport:
     """Fill ``column`` of a Canvas gradebook export with the scores, for Grades → Import.
 
     ``missing="blank"`` leaves the cell of a student without a result as it was; ``"zero"``
     writes 0 there. The Test Student, excused (``EX``) and hidden (``N/A``) cells are left alone.
     """
-    results = read_results(grades_dir, "canvas")
+    results = read_results(grades_dir, "canvas", week)
     check_outputs(out, feedback_zip, gradebook)
     _refuse_anonymous(results)
     table = read_table(gradebook, HOW)

@@ -180,6 +180,10 @@ def _submission(layout: str, student: Student, notebook_name: str, locate) -> Su
         # points to: the graded notebook's, so that the file keeps a notebook's name
         "feedback_name": chosen.prefix if chosen and chosen.prefix else student.feedback_name,
     }
+    if chosen is not None and chosen.attempt:  # Blackboard: 2026-12-01-23-58-07, server time
+        day, time = chosen.attempt[:10], chosen.attempt[11:].replace("-", ":")
+        common["submitted_at"] = f"{day}T{time}"
+        common["submitted_from"] = "Blackboard's attempt time"
     if chosen is None:
         return Submission(student.key, Path(student.key), problem=problem, **common)
     try:

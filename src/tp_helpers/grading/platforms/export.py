@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from ..week.final import Week
 from . import PLATFORMS
 from .blackboard import export_blackboard
 from .canvas import export_canvas
@@ -32,8 +33,11 @@ def export(
     scale: float | None = None,
     feedback_zip: Path | None = None,
     now: datetime | None = None,
+    week: Week | None = None,
 ) -> ExportReport:
-    """Check the combination of options the CLI received, then run one platform's export."""
+    """Check the combination of options the CLI received, then run one platform's export.
+
+    ``week``: the course file and the adjustments, applied to every grade written."""
     if missing not in MISSING:
         raise ExportError(f"--missing {missing}: choose one of {', '.join(MISSING)}.")
     if platform == "canvas":
@@ -43,7 +47,14 @@ def export(
                 '--column "TP7 (12345)".'
             )
         return export_canvas(
-            grades_dir, source, column, out, missing=missing, scale=scale, feedback_zip=feedback_zip
+            grades_dir,
+            source,
+            column,
+            out,
+            missing=missing,
+            scale=scale,
+            feedback_zip=feedback_zip,
+            week=week,
         )
     if platform == "moodle":
         if source is None:
@@ -60,9 +71,12 @@ def export(
             scale=scale,
             feedback_zip=feedback_zip,
             now=now,
+            week=week,
         )
     if platform == "blackboard":
-        return _export_blackboard_checked(grades_dir, column, out, missing, scale, feedback_zip)
+        return _export_blackboard_checked(
+            grades_dir, column, out, missing, scale, feedback_zip, week
+        )
     raise ExportError(f"unknown platform {platform!r}: choose one of {', '.join(PLATFORMS)}.")
 
 
@@ -73,6 +87,7 @@ def _export_blackboard_checked(
     missing: str,
     scale: float | None,
     feedback_zip: Path | None,
+    week: Week | None = None,
 ) -> ExportReport:
     if not column:
         raise ExportError(
@@ -89,4 +104,4 @@ def _export_blackboard_checked(
             "--missing zero needs the class list, which a Blackboard upload file does not have; "
             "the file holds one row per graded student (students left out keep their grade)."
         )
-    return export_blackboard(grades_dir, column, out, scale=scale)
+    return export_blackboard(grades_dir, column, out, scale=scale, week=week)

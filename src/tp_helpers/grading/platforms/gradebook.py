@@ -19,6 +19,7 @@ from pathlib import Path
 from ...errors import TPError
 from ..model.result import StudentResult
 from ..model.store import RESULTS, atomic_write, load_results
+from ..week.final import Week, attach
 
 MISSING = ("blank", "zero")
 
@@ -59,7 +60,7 @@ class ExportReport:
         return text
 
 
-def read_results(grades_dir: Path, platform: str) -> list[StudentResult]:
+def read_results(grades_dir: Path, platform: str, week: Week | None = None) -> list[StudentResult]:
     """The results of ``grades_dir``, refused when empty or read from another platform's download
     (their student ids would match nobody, or the wrong student)."""
     results = load_results(Path(grades_dir))
@@ -75,6 +76,8 @@ def read_results(grades_dir: Path, platform: str) -> list[StudentResult]:
             f"their student ids are not {platform.capitalize()}'s. Export them with "
             f"--{others[0]}."
         )
+    if week is not None:
+        attach(results, week)
     return results
 
 
@@ -112,7 +115,7 @@ def points(result: StudentResult, scale: float) -> float:
     """The result's score on the scale in use, rounded to hundredths."""
     if not result.max_score:
         return 0.0
-    return round(result.score * scale / result.max_score, 2)
+    return round(result.final * scale / result.max_score, 2)
 
 
 def points_text(value: float) -> str:

@@ -13,10 +13,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path, PurePosixPath
 
 from ..model.result import MONTHS, StudentResult
+from ..week.final import Week
+from ..week.late import SubmittedAt, moodle_submitted
 from .csvedit import Cell, Table, cell_text, column_index, number, read_table, with_cells
 from .entries import Entry, Student
 from .gradebook import (
@@ -131,6 +133,7 @@ def export_moodle(
     scale: float | None = None,
     feedback_zip: Path | None = None,
     now: datetime | None = None,
+    week: Week | None = None,
 ) -> ExportReport:
     """Fill a Moodle grading worksheet's grade, date and comment cells, for Upload grading
     worksheet.
@@ -140,7 +143,7 @@ def export_moodle(
     ``missing="zero"`` gives students without a result 0 and a comment saying so; ``"blank"``
     leaves their row as it was.
     """
-    results = read_results(grades_dir, "moodle")
+    results = read_results(grades_dir, "moodle", week)
     check_outputs(out, feedback_zip, worksheet)
     table = read_table(worksheet, HOW)
     language, columns = _moodle_columns(table)
@@ -180,6 +183,26 @@ def export_moodle(
                 edits[cell] = cell_text(value, table.delimiter, cell, quote_spaces=True)
     write(report, with_cells(table.text, edits), pages, feedback_zip)
     return report
+
+
+#: the worksheet's ``Last modified (submission)`` column, per language
+_SUBMITTED = ("Last modified (submission)", "Dernière modification (travail remis)")
+
+
+def submission_times(worksheet: Path, zone: tzinfo) -> dict[str, SubmittedAt]:
+    """Each student's submission time from the worksheet's ``Last modified (submission)``
+    (the server's local time, read in ``zone``): Moodle's download has no times."""
+    table = read_table(worksheet, HOW)
+    _, columns = _moodle_columns(table)
+    index = column_index(table, _SUBMITTED)
+    if index is None:
+        return {}
+    times = {}
+    for student_id, row in _moodle_students(table, columns["identifier"]).items():
+        moment = moodle_submitted(table.cell(row, index).value, zone)
+        if moment is not None:
+            times[student_id] = SubmittedAt(moment, False, "Moodle's worksheet")
+    return times
 
 
 def _moodle_columns(table: Table) -> tuple[str, dict[str, int]]:

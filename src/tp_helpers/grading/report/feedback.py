@@ -8,6 +8,7 @@ from html import escape
 
 from ..model.result import STATUS_WORDS, StudentResult, format_points, graded_date
 from ..platforms import PLATFORMS
+from ..week.render import feedback_card
 from .page import header, page, plural, points, share
 
 
@@ -18,6 +19,7 @@ def feedback_html(result: StudentResult) -> str:
         f"{title} for {result.student_id}",
         _feedbackheader(result)
         + _score_card(result)
+        + feedback_card(result.grade)
         + _status_box(result)
         + "<h2>Exercises</h2>"
         + _exercise_table(result)
@@ -48,14 +50,15 @@ def _feedbackheader(result: StudentResult) -> str:
 def _score_card(result: StudentResult) -> str:
     """The score as a number and a meter; the platform's late mark next to it."""
     passed = sum(exercise.passed for exercise in result.exercises)
-    part = share(result.score, result.max_score)
+    part = share(result.final, result.max_score)
+    label = "Grade" if result.grade is not None else "Score"
     late = ""
     if result.late:
         platform = PLATFORMS.get(result.platform, result.platform) or "the platform"
         late = f"<p class='late'><b>Late:</b> {escape(platform)} marked this submission late.</p>"
     return (
         "<section class='card score-card' aria-label='score'>"
-        f"<p class='score'>Score: <b>{format_points(result.score)}</b> / "
+        f"<p class='score'>{label}: <b>{format_points(result.final)}</b> / "
         f"{format_points(result.max_score)} points</p>"
         f"<div class='meter' role='img' aria-label='{part * 100:.0f}% of the points'>"
         f"<div style='width: {part * 100:.1f}%'></div></div>"

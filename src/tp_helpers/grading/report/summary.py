@@ -8,6 +8,7 @@ from html import escape
 from urllib.parse import quote
 
 from ..model.result import STATUS_WORDS, STATUSES, StudentResult, format_points, graded_date
+from ..week.render import summary_sections
 from .grades import exercise_ids
 from .histogram import histogram_svg
 from .page import header, page, points
@@ -32,6 +33,7 @@ def summary_html(results: list[StudentResult]) -> str:
         + histogram_svg(results)
         + "<h2>Pass rate per exercise (lowest first)</h2>"
         + _pass_rate_chart(results)
+        + summary_sections({r.student_id: r.grade for r in results if r.grade is not None})
         + "<h2>Students</h2>"
         + _student_table(results),
     )
@@ -138,7 +140,7 @@ def _student_table(results: list[StudentResult]) -> str:
         f".html'>{escape(r.student_id)}</a></td>"
         + (f"<td class='name'>{escape(r.name)}</td>" if named else "")
         + f"<td class='state'>{escape(r.status)}</td>"
-        f"<td class='num total'>{points(r.score, r.max_score)}</td>"
+        f"<td class='num total'>{points(r.final, r.max_score)}</td>"
         f"<td class='num secs'>{r.seconds:.1f}</td>"
         f"<td class='reason'>{escape(r.reason)}</td></tr>"
         for r in sorted(results, key=lambda r: r.student_id)

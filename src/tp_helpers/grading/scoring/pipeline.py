@@ -300,4 +300,6 @@ def _result(ctx: GradingContext) -> StudentResult:
         name=submission.name,
         late=submission.late,
         feedback_name=submission.feedback_name,
+        submitted_at=submission.submitted_at,
+        submitted_from=submission.submitted_from,
     )

@@ -1,0 +1,182 @@
+"""The week after the deadline through the CLI: grades reported and exported with the course
+file and the adjustments, a due date moved and exported again without regrading, an orphan
+adjustment refused, adjustments surviving a real regrade, a Blackboard download's attempt times
+and nbgrader's timestamp.txt kept in the results."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import pytest
+
+from tp_helpers.cli import main
+from tp_helpers.grading.model.result import ExerciseResult, StudentResult
+from tp_helpers.grading.model.store import save_result
+
+from . import students as S
+
+COURSE = """\
+timezone = "Europe/Paris"
+
+[late]
+grace = "15m"
+penalty = "10%"
+per = "day"
+cap = "30%"
+
+[labs.tp7_qa]
+points = 30
+due = 2026-12-01T23:59:00
+
+[[extensions]]
+student = "s3"
+due = 2026-12-03T23:59:00
+reason = "medical certificate"
+
+[[accommodations]]
+name = "one day of extra time"
+extra = "24h"
+students = ["s4"]
+"""
+ADJUSTMENTS = """\
+student,exercise,action,points,comment,who,when
+s2,02,set,3,Alternative tokenizer call accepted: same windows,TA Lina,2026-12-03
+"""
+
+
+def result(student: str, submitted: str, points: tuple[float, ...]) -> StudentResult:
+    exercises = [
+        ExerciseResult(f"0{i + 1}", p, 3.0, p == 3.0, "" if p == 3.0 else "check failed", t)
+        for i, (p, t) in enumerate(zip(points, ("Load the data", "Tokenizer", "Windows")))
+    ]
+    return StudentResult(
+        student, "ok", "", exercises, sum(points), 30.0, lab="TP7", platform="blackboard",
+        submitted_at=submitted, submitted_from="Blackboard's attempt time",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def graded(tmp_path):
+    """Four Blackboard students (times in the server's zone, the course's): on time, on time
+    with a TA's adjustment, two days late with an extension, 20 hours late with an
+    accommodation; and one late by 1 day 1 hour with nothing."""
+    out = tmp_path / "grades"
+    for item in (
+        result("s1", "2026-12-01T23:50:00", (3, 3, 3)),
+        result("s2", "2026-12-01T22:00:00", (3, 0, 3)),
+        result("s3", "2026-12-03T20:00:00", (3, 3, 0)),
+        result("s4", "2026-12-02T20:00:00", (3, 3, 3)),
+        result("s5", "2026-12-03T01:00:00", (3, 3, 3)),
+    ):
+        item.score += 21  # the 27 other points of the lab, all earned
+        save_result(out, item)
+    (tmp_path / "course.toml").write_text(COURSE)
+    (tmp_path / "adjustments.csv").write_text(ADJUSTMENTS)
+    return tmp_path
+
+
+def rows(path):
+    return {row["student_id"]: row for row in csv.DictReader(path.open())}
+
+
+def export(folder, capsys):
+    out = folder / "upload.csv"
+    code = main(
+        ["export", str(folder / "grades"), "--blackboard", "--column", "TP7 |123", "--scale",
+         "30", "--out", str(out), "--course", str(folder / "course.toml")]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    lines = list(csv.reader(io.StringIO(out.read_text())))
+    return {name: float(score) for name, score in lines[1:]}
+
+
+def test_export_a_moved_due_date_and_export_again(graded, capsys):
+    stored = {p.name: p.read_bytes() for p in (graded / "grades" / "results").iterdir()}
+    first = export(graded, capsys)
+    assert first == {"s1": 30, "s2": 30, "s3": 27, "s4": 30, "s5": 24}
+    table = rows(graded / "grades" / "grades.csv")
+    assert (table["s2"]["score"], table["s2"]["adjustments"], table["s2"]["final"]) == (
+        "27", "3", "30",
+    )  # fmt: skip
+    assert (table["s5"]["late_penalty"], table["s5"]["final"]) == ("6", "24")
+    page = (graded / "grades" / "feedback" / "s5.html").read_text()
+    assert "Late penalty" in page and "1 day 1 hour after the due date" in page
+    summary = (graded / "grades" / "summary.html").read_text()
+    assert "Adjustments by the course team" in summary and "TA Lina" in summary
+    # the team moves the due date by a day: s5 is now 1 hour late (one day's penalty, not
+    # two), and nobody is regraded
+    course = graded / "course.toml"
+    course.write_text(COURSE.replace("2026-12-01T23:59:00", "2026-12-02T23:59:00"))
+    again = export(graded, capsys)
+    assert again == {**first, "s5": 27}
+    assert {p.name: p.read_bytes() for p in (graded / "grades" / "results").iterdir()} == stored
+    assert rows(graded / "grades" / "grades.csv")["s5"]["final"] == "27"
+
+
+def test_report_renders_without_regrading(graded, capsys):
+    code = main(["report", str(graded / "grades"), "--course", str(graded / "course.toml")])
+    assert code == 0
+    assert "nothing regraded" in capsys.readouterr().out
+    assert rows(graded / "grades" / "grades.csv")["s2"]["final"] == "30"
+
+
+def test_an_orphan_adjustment_is_refused(graded, capsys):
+    with (graded / "adjustments.csv").open("a") as handle:
+        handle.write("s9,01,add,1,left the course,TA Lina,2026-12-04\n")
+    code = main(["report", str(graded / "grades"), "--course", str(graded / "course.toml")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0
+    assert "line 3: student s9 has no result" in err and "Traceback" not in err
+
+
+def test_adjustments_survive_a_regrade(tmp_path, solved_nb, capsys):
+    """A real class of the tiny lab: graded, adjusted, the source changed (every student is
+    graded again), the adjustment still in force."""
+    folder = tmp_path / "class"
+    S.write(S.with_region(solved_nb, "01", "return x + x"), folder / "ada.ipynb")
+    source = tmp_path / "tiny_lab.ipynb"
+    shutil.copy(S.TINY_LAB, source)
+    (tmp_path / "adjustments.csv").write_text(
+        "student,exercise,action,points,comment,who,when\n"
+        "ada,01,set,1,x + x is right for x = 2: half credit given by hand,TA,2026-12-03\n"
+    )
+    adjustments = str(tmp_path / "adjustments.csv")
+    grade = ["grade", str(folder), "--out", str(tmp_path / "out"), "--source", str(source),
+             "--adjustments", adjustments, "--jobs", "1", "--timeout", "10"]  # fmt: skip
+    assert main(grade) == 0
+    before = rows(tmp_path / "out" / "grades.csv")["ada"]
+    assert (before["ex01"], before["adjustments"], before["final"]) == ("0", "1", before["final"])
+    nb = S.read(source)
+    nb.cells[0].source += "\n"  # the source changes: the whole class is graded again
+    S.write(nb, source)
+    assert main(grade) == 0
+    assert "graded 1, skipped 0" in capsys.readouterr().out
+    after = rows(tmp_path / "out" / "grades.csv")["ada"]
+    assert after["adjustments"] == "1" and after["final"] == before["final"]
+    assert json.loads((tmp_path / "out" / "results" / "ada.json").read_text())["score"] == float(
+        before["score"]
+    )
+
+
+def test_platform_times_are_kept_as_written(tmp_path, stub_nb):
+    """Blackboard's attempt time (server time, no zone) and nbgrader's timestamp.txt reach the
+    submissions as written; the course file's zones read them at report time."""
+    from tp_helpers.grading.model.submission import discover
+    from tp_helpers.grading.platforms.download import read_download
+
+    board = tmp_path / "board"
+    S.write(stub_nb, board / "TP7_alice_attempt_2026-12-02-00-10-00_tp7_qa.ipynb")
+    download = read_download(board, "tp7_qa.ipynb", tmp_path / "unpack", assignment="TP7")
+    (alice,) = download.submissions
+    assert (alice.submitted_at, alice.submitted_from) == (
+        "2026-12-02T00:10:00",
+        "Blackboard's attempt time",
+    )
+    tree = tmp_path / "course" / "submitted" / "bob" / "tp7_qa"
+    S.write(stub_nb, tree / "tp7_qa.ipynb")
+    (tree / "timestamp.txt").write_text("2026-12-01 22:58:07.123456 UTC\n")
+    (bob,) = discover(tmp_path / "course", "tp7_qa.ipynb")
+    assert bob.submitted_at == "2026-12-01 22:58:07.123456 UTC"
