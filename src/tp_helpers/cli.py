@@ -97,9 +97,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if jobs is None:
         choice = default_jobs()
         jobs = choice.jobs
-        print(f"tp-course: {choice.line()}", file=sys.stderr)
+        print(f"tp-course: {choice.line()}", flush=True)
     else:
-        print(f"tp-course: --jobs {jobs} (as given)", file=sys.stderr)
+        print(f"tp-course: --jobs {jobs} (as given)", flush=True)
     run = grade_class(
         Path(args.submissions),
         Path(args.out),
