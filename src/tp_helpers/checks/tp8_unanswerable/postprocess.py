@@ -229,19 +229,19 @@ def _decisions(predictions_at, cases):
     for k, (score, null, threshold) in enumerate(cases):
         scores = {f"q{k}": {"text": f"span {k}", "score": score, "null_score": null}}
         with contextlib.redirect_stdout(io.StringIO()):
-            predictions = predictions_at(scores, threshold)
+            decided = predictions_at(scores, threshold)
         expect(
-            hasattr(predictions, "get"),
+            hasattr(decided, "get"),
             "10",
             "ex10.decision",
-            type(predictions).__name__,
+            type(decided).__name__,
             expected="a dict",
             score=score,
             null_score=null,
             threshold=threshold,
             advice="keep the given `predictions[example_id] = ...` and `return predictions`.",
         )
-        found.append(predictions.get(f"q{k}"))
+        found.append(decided.get(f"q{k}"))
     return found
 
 

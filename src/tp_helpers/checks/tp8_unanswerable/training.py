@@ -36,7 +36,7 @@ def ex07(args, trainer, model, tokenized_train_dataset, tokenized_validation_dat
         type(args).__name__,
         name="args",
         expected="a TrainingArguments",
-        advice="create `args = TrainingArguments(...)`.",
+        advice="`args` must be made by `TrainingArguments(...)`.",
     )
     for name, source in _ARGUMENTS:
         expected = source[0] if isinstance(source, tuple) else getattr(profile, source)
