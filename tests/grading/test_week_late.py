@@ -13,10 +13,8 @@ import pytest
 from tp_helpers.grading.week.course import CourseError, parse_duration, read_course
 from tp_helpers.grading.week.late import (
     SubmittedAt,
-    blackboard_submitted,
     lateness,
     moodle_submitted,
-    nbgrader_submitted,
     parse_moment,
 )
 
@@ -182,11 +180,10 @@ def test_platform_times(tmp_path):
         2026, 12, 1, 23, 58, tzinfo=PARIS
     )
     assert moodle_submitted("-", PARIS) is None
-    assert blackboard_submitted("2026-12-02-00-10-00", PARIS) == datetime(
-        2026, 12, 2, 0, 10, tzinfo=PARIS
-    )
-    (tmp_path / "timestamp.txt").write_text("2026-12-01 22:58:07.123456 UTC\n")
-    assert nbgrader_submitted(tmp_path) == datetime(
+    # Blackboard's attempt time as the download keeps it: the server's zone
+    assert parse_moment("2026-12-02T00:10:00", PARIS) == datetime(2026, 12, 2, 0, 10, tzinfo=PARIS)
+    # nbgrader's timestamp.txt
+    assert parse_moment("2026-12-01 22:58:07.123456 UTC") == datetime(
         2026, 12, 1, 22, 58, 7, 123456, tzinfo=timezone.utc
     )
     assert parse_moment("2026-12-01T23:58:00.5+01:00") == datetime(

@@ -5,9 +5,10 @@ platform marked it late); the due date, the extensions and the rule come from th
 at the moment of the report. Changing a due date and exporting again therefore gives the right
 grades without grading anyone again.
 
-Where the time of a submission comes from, best first: the time the platform recorded for the
-submission (Moodle's worksheet ``Last modified (submission)``, Blackboard's attempt time,
-nbgrader's ``timestamp.txt``, Gradescope's submission metadata). Canvas's download only says
+Where the time of a submission comes from: the time the platform recorded for it (Moodle's
+worksheet ``Last modified (submission)``, read at export; Blackboard's attempt time and
+nbgrader's ``timestamp.txt``, kept in the result as written). Gradescope runs the grader itself
+and applies its own late settings. Canvas's download only says
 ``LATE`` in the file's name, with no time: then the rule charges what any late submission costs
 at the least (one period after the grace; 0 under "no late work"), and a student with an
 extension or an accommodation is charged nothing and listed for review, because Canvas compared
@@ -20,7 +21,6 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from pathlib import Path
 
 from ..model.result import MONTHS
 from .course import Course, Lab, duration_words
@@ -184,30 +184,6 @@ def moodle_submitted(text: str, zone: tzinfo) -> datetime | None:
     return datetime(
         int(match["year"]), number, int(match["day"]), hour, int(match["minute"]), tzinfo=zone
     )
-
-
-def blackboard_submitted(attempt: str, zone: tzinfo) -> datetime | None:
-    """Blackboard's ``_attempt_2026-12-01-23-58-07`` stamp, the server's local time."""
-    try:
-        return datetime.strptime(attempt, "%Y-%m-%d-%H-%M-%S").replace(tzinfo=zone)
-    except ValueError:
-        return None
-
-
-def nbgrader_submitted(folder: Path) -> datetime | None:
-    """nbgrader's ``timestamp.txt`` beside the submitted notebook (``2026-12-01 22:58:07.123456
-    UTC``, written by ``nbgrader collect``/``submit``); None when absent or unreadable."""
-    try:
-        text = (Path(folder) / "timestamp.txt").read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return parse_moment(text)
-
-
-def gradescope_submitted(metadata: dict) -> datetime | None:
-    """Gradescope's ``submission_metadata.json``: ``created_at``, an ISO time with an offset."""
-    value = metadata.get("created_at") if isinstance(metadata, dict) else None
-    return parse_moment(value) if isinstance(value, str) else None
 
 
 def parse_moment(text: str, zone: tzinfo = timezone.utc) -> datetime | None:
