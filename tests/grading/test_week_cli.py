@@ -180,3 +180,44 @@ def test_platform_times_are_kept_as_written(tmp_path, stub_nb):
     (tree / "timestamp.txt").write_text("2026-12-01 22:58:07.123456 UTC\n")
     (bob,) = discover(tmp_path / "course", "tp7_qa.ipynb")
     assert bob.submitted_at == "2026-12-01 22:58:07.123456 UTC"
+
+
+def test_regrade_one_student_or_one_exercise(tmp_path, solved_nb, capsys):
+    """After a check is fixed (its hidden test, which students never see, so that no notebook
+    reads as tampered), --student grades that student alone and --exercise replaces that
+    exercise's verdicts alone; the rest is kept byte for byte."""
+    folder = tmp_path / "class"
+    S.write(solved_nb, folder / "ada.ipynb")
+    odd = "return x * x if x >= 0 else -x * x"  # right for 3 (the visible check), not for -7
+    S.write(S.with_region(solved_nb, "01", odd), folder / "bob.ipynb")
+    source = tmp_path / "tiny_lab.ipynb"
+    shutil.copy(S.TINY_LAB, source)
+    out = tmp_path / "out"
+    grade = ["grade", str(folder), "--out", str(out), "--source", str(source), "--jobs", "1"]
+    assert main(grade) == 0
+    assert json.loads((out / "results" / "bob.json").read_text())["exercises"][0]["passed"] is False
+    ada_before = (out / "results" / "ada.json").read_bytes()
+    strict = "assert square(-7) == 49"
+    _replace_in_source(source, strict, "assert abs(square(-7)) == 49")  # the fix
+    capsys.readouterr()
+    assert main([*grade, "--student", "bob"]) == 0
+    assert "graded 1, skipped 0" in capsys.readouterr().out
+    assert (out / "results" / "ada.json").read_bytes() == ada_before
+    assert json.loads((out / "results" / "bob.json").read_text())["exercises"][0]["passed"]
+    # the fix undone, then only exercise 02 regraded: bob keeps exercise 01 as the last run had it
+    _replace_in_source(source, "assert abs(square(-7)) == 49", strict)
+    assert main([*grade, "--exercise", "02"]) == 0
+    for student in ("ada", "bob"):
+        result = json.loads((out / "results" / f"{student}.json").read_text())
+        assert [e["passed"] for e in result["exercises"]] == [True] * 4, student
+        assert "regraded exercise(s) 02" in result["notes"][-1]
+    capsys.readouterr()
+    assert main([*grade, "--student", "zoe"]) == 2
+    assert "--student zoe: not among the submissions" in capsys.readouterr().err
+
+
+def _replace_in_source(source, old: str, new: str) -> None:
+    nb = S.read(source)
+    cell = next(c for c in nb.cells if old in c.source)
+    cell.source = cell.source.replace(old, new)
+    S.write(nb, source)
