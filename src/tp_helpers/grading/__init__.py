@@ -10,7 +10,12 @@ contracts in pyproject.toml keep each one's imports pointing down):
 * ``scoring/``: the pipeline's steps, attribution, tampering, the replay of earlier helpers;
 * ``report/``: grades.csv, the feedback pages and the class summary;
 * ``platforms/``: what each learning platform gives (a download) and takes (an import file);
-* :mod:`.classrun`: a whole class on top of them (``--jobs``, ``--shard``, resume, merge).
+* ``week/``: what the course team decides after the autograde (the course file, late rules,
+  adjustments), applied at every report and export, below the reports and the platforms;
+* :mod:`.machine`: the default ``--jobs`` from the cores and the memory;
+* :mod:`.classrun`: a whole class on top of them (``--jobs``, ``--shard``, resume, merge), and
+  beside it ``similarity/`` (pairs of students' code); :mod:`.flaky` above it (checks whose
+  verdict changes with threads or seeds).
 
 The names below are the public API (``from tp_helpers.grading import grade_class``). They are
 loaded on first use, so that importing a subpackage (the zygote imports
