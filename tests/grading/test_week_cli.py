@@ -221,3 +221,27 @@ def _replace_in_source(source, old: str, new: str) -> None:
     cell = next(c for c in nb.cells if old in c.source)
     cell.source = cell.source.replace(old, new)
     S.write(nb, source)
+
+
+def test_moodle_times_come_from_the_worksheet(tmp_path, capsys):
+    """Moodle's download has no times: `export --moodle` reads `Last modified (submission)`
+    (the server's local time) and the penalty follows; the pages say so."""
+    from .test_export import MOODLE_EN, MOODLE_RESULTS, graded, participant_key
+
+    grades = graded(tmp_path, MOODLE_RESULTS)
+    (tmp_path / "course.toml").write_text(
+        'timezone = "Europe/Paris"\n[late]\npenalty = "10%"\n'
+        "[labs.tp7_qa]\npoints = 30\ndue = 2026-11-30T23:59:00\n"
+    )
+    out = tmp_path / "worksheet.csv"
+    code = main(
+        ["export", str(grades), "--moodle", str(MOODLE_EN), "--out", str(out), "--course",
+         str(tmp_path / "course.toml")]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    sheet = participant_key(out)
+    assert sheet["2417"][4] == "30"  # 11:58 PM on the 30th: on time
+    assert sheet["2418"][4] == "15.5"  # 12:03 AM on the 1st: 4 minutes late, one day's 10%
+    page = (grades / "feedback" / "2418.html").read_text()
+    assert "handed in 4 minutes after the due date" in page
+    assert rows(grades / "grades.csv")["2418"]["late_penalty"] == "3"
