@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -245,3 +246,29 @@ def test_moodle_times_come_from_the_worksheet(tmp_path, capsys):
     page = (grades / "feedback" / "2418.html").read_text()
     assert "handed in 4 minutes after the due date" in page
     assert rows(grades / "grades.csv")["2418"]["late_penalty"] == "3"
+
+
+def test_canvas_late_mark_alone_and_the_feedback_notebook(tmp_path, capsys):
+    """Canvas gives only its LATE mark: one period's penalty, in the gradebook and in the
+    feedback notebook that Canvas re-attaches, with the rule in words."""
+    import zipfile
+
+    from .test_export import CANVAS, CANVAS_RESULTS, column, graded
+
+    results = [replace(r, late=r.student_id == "1002") for r in CANVAS_RESULTS]
+    grades = graded(tmp_path, results)
+    (tmp_path / "course.toml").write_text(
+        '[late]\npenalty = "10%"\n[labs.tp7_qa]\npoints = 30\ndue = 2026-12-01T23:59:00Z\n'
+    )
+    out, feedback = tmp_path / "import.csv", tmp_path / "comments.zip"
+    code = main(
+        ["export", str(grades), "--canvas", str(CANVAS), "--column", "TP7 (12345)", "--out",
+         str(out), "--feedback-zip", str(feedback), "--course", str(tmp_path / "course.toml")]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    automatic = next(r.score for r in results if r.student_id == "1002")
+    assert float(column(out, "TP7 (12345)")["1002"]) == automatic - 3
+    with zipfile.ZipFile(feedback) as archive:
+        (name,) = [n for n in archive.namelist() if "1002" in n]
+        text = archive.read(name).decode()
+    assert "Late penalty (−3): Canvas marked the submission late without saying when" in text

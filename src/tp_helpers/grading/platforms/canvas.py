@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..model.result import STATUS_WORDS, StudentResult, format_points, graded_date
 from ..week.final import Week
+from ..week.render import parts_lines
 from .csvedit import Cell, Table, cell_text, column_index, number, read_table, with_cells
 from .entries import Entry, Student
 from .gradebook import (
@@ -270,9 +271,12 @@ def feedback_notebook(result: StudentResult) -> str:
         "of the notebook you submitted. Save it under another name (for example "
         "`feedback.ipynb`) so that it never replaces your work.",
         "",
-        f"**Score: {format_points(result.score)} / {format_points(result.max_score)}**"
+        f"**{'Grade' if result.grade is not None else 'Score'}: "
+        f"{format_points(result.final)} / {format_points(result.max_score)}**"
         + (f" (graded {when})" if when else ""),
     ]
+    parts = parts_lines(result.grade)
+    head += ["", *parts] if parts else []
     if not result.ok:
         words = STATUS_WORDS.get(result.status, result.status)
         head += ["", f"Status `{result.status}`: {words}."]

@@ -110,3 +110,20 @@ def _late_table(grades: dict[str, Grade]) -> str:
         "<th>final</th><th>lateness</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
+
+
+def parts_lines(grade: Grade | None) -> list[str]:
+    """The four parts as Markdown list items (Canvas's feedback notebook); [] when none."""
+    if grade is None or (not grade.adjustments and not (grade.late and grade.late.words)):
+        return []
+    lines = [f"* Automatic score: {format_points(grade.automatic)} / {_max(grade)}"]
+    for item in grade.adjustments:
+        adjustment = item.adjustment
+        lines.append(
+            f"* Adjustment, {adjustment.words()} ({signed(item.delta)}): {adjustment.comment} "
+            f"({adjustment.who}{', ' + adjustment.when if adjustment.when else ''})"
+        )
+    if grade.late and grade.late.words:
+        lines.append(f"* Late penalty ({signed(-grade.penalty)}): {grade.late.words}")
+    lines.append(f"* Final grade: {format_points(grade.final)} / {_max(grade)}")
+    return lines
