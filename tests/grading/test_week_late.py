@@ -157,6 +157,7 @@ def test_flag_only(tmp_path):
         ('[late]\npenalty = "120%"\n[labs.a]\npoints = 1\ndue = 2026-01-01', "write a share"),
         ('[late]\nper = "week"\n[labs.a]\npoints = 1\ndue = 2026-01-01', 'write "day" or "hour"'),
         ("[labs.a]\npoints = 1\ndue = 2026-01-01\n[labs.b", "not valid TOML"),
+        ('platform = "moodle"\n[labs.a]\npoints = 1\ndue = 2026-01-01', "expected a table"),
     ],
 )
 def test_a_wrong_course_file_is_one_line_naming_it(tmp_path, text, problem):

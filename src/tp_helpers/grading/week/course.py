@@ -182,8 +182,10 @@ def parse_course(data: dict, path: Path = Path(COURSE_FILE)) -> Course:
     """A :class:`Course` from the TOML's tables (the tests build them directly)."""
     reader = _Reader(path)
     zone = reader.zone(data.get("timezone", "UTC"), "timezone")
-    platform = data.get("platform", {})
-    platform_zone = reader.zone(platform["timezone"], "platform.timezone") if platform else None
+    platform = reader.table(data.get("platform", {}), "platform")
+    platform_zone = None
+    if "timezone" in platform:
+        platform_zone = reader.zone(platform["timezone"], "platform.timezone")
     default_rule = reader.rule(data.get("late", {}), "late")
     labs = {}
     for name, table in reader.table(data.get("labs", {}), "labs").items():
