@@ -146,20 +146,12 @@ def timed(command: list[str], cwd: Path, env: dict) -> tuple[float, float]:
     return wall, cpu
 
 
-def tp_course(folder: Path, out: Path, jobs: int, env: dict) -> tuple[float, float, list[dict]]:
-    command = [
-        sys.executable,
-        "-m",
-        "tp_helpers.cli",
-        "grade",
-        str(folder),
-        "--out",
-        str(out),
-        "--source",
-        str(SOLUTION),
-        "--jobs",
-        str(jobs),
-    ]
+def tp_course(
+    folder: Path, out: Path, jobs: int | None, env: dict
+) -> tuple[float, float, list[dict]]:
+    """``jobs=None``: the command an instructor types, with the default ``--jobs``."""
+    command = [sys.executable, "-m", "tp_helpers.cli", "grade", str(folder), "--out", str(out)]
+    command += ["--source", str(SOLUTION)] + (["--jobs", str(jobs)] if jobs else [])
     wall, cpu = timed(command, REPO, env)
     results = [json.loads(p.read_text()) for p in sorted((out / "results").glob("*.json"))]
     return wall, cpu, results
@@ -191,8 +183,15 @@ def main() -> int:
         help="run plain nbgrader only for classes up to this size; larger ones use the "
         "per-submission figure of the largest class it ran (said so in the output)",
     )
+    parser.add_argument(
+        "--default",
+        action="store_true",
+        help="only the default command (no --jobs) against plain nbgrader, in the same run",
+    )
     args = parser.parse_args()
     env = dict(os.environ, TP_PROFILE="offline", HF_HUB_OFFLINE="1")
+    if args.default:
+        return default_against_nbgrader(args.submissions, env)
     per_nbgrader = None
     for count in args.submissions:
         with tempfile.TemporaryDirectory(prefix="tp-bench-grade-") as tmp:
@@ -232,6 +231,28 @@ def main() -> int:
             print(
                 f"speed-up over plain nbgrader: --jobs 1 {wall3 / wall1:.2f}x, "
                 f"--jobs 2 {wall3 / wall2:.2f}x"
+            )
+    return 0
+
+
+def default_against_nbgrader(counts: list[int], env: dict) -> int:
+    """`tp-course grade` as typed (the default --jobs) and plain nbgrader on the same class."""
+    for count in counts:
+        with tempfile.TemporaryDirectory(prefix="tp-bench-grade-") as tmp:
+            tmp = Path(tmp)
+            folder = tmp / "submissions"
+            folder.mkdir()
+            students = submissions(folder, count)
+            print(f"\n== {len(students)} submissions; {os.cpu_count()} CPUs")
+            wall, cpu, results = tp_course(folder, tmp / "default", None, env)
+            print(
+                f"tp-course grade (default --jobs): {wall:.1f} s wall, {cpu:.1f} s CPU, peak PSS "
+                f"{PEAKS[-1]:.2f} GiB"
+            )
+            wall3, cpu3 = plain_nbgrader(folder, students, tmp / "course", env)
+            print(
+                f"plain nbgrader autograde: {wall3:.1f} s wall, {cpu3:.1f} s CPU, peak PSS "
+                f"{PEAKS[-1]:.2f} GiB; the default is {wall3 / wall:.2f}x faster"
             )
     return 0
 
