@@ -103,7 +103,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     run = grade_class(
         Path(args.submissions),
         Path(args.out),
-        Path(args.source) if args.source else default_source(),
+        Path(args.source) if args.source else default_source(submissions=Path(args.submissions)),
         jobs=jobs,
         batch=args.batch,
         layout=args.layout,
@@ -151,7 +151,9 @@ def _cmd_similarity(args: argparse.Namespace) -> int:
     from .grading import default_source
     from .grading.similarity import similarity_report
 
-    source = Path(args.source) if args.source else default_source()
+    source = (
+        Path(args.source) if args.source else default_source(submissions=Path(args.submissions))
+    )
     result = similarity_report(
         Path(args.submissions),
         source,

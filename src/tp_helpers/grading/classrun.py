@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,17 +123,48 @@ def in_shard(submissions: list[Submission], shard: tuple[int, int] | None) -> li
     return [s for position, s in enumerate(ordered) if position % count == index - 1]
 
 
-def default_source(root: Path | None = None) -> Path:
-    """The only notebook in ``solutions/`` (relative to ``root``, default: the current folder)."""
+def default_source(root: Path | None = None, submissions: Path | None = None) -> Path:
+    """The solution notebook to grade against, from ``solutions/`` (relative to ``root``).
+
+    One notebook there: that one. Several (a course of several labs): the one whose lab the
+    ``submissions`` name, in their file names or in the notebooks' text (every lab's notebook
+    imports its own checks, ``from tp_helpers.checks import <lab>``); when they name none, or
+    more than one, ``--source`` must say it.
+    """
     folder = (root or Path.cwd()) / "solutions"
     notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
-    if len(notebooks) != 1:
-        found = ", ".join(p.name for p in notebooks) or "none"
-        raise GradingError(
-            f"cannot choose the source notebook: {folder} holds {found}; pass "
-            "--source path/to/solution.ipynb."
-        )
-    return notebooks[0]
+    if len(notebooks) == 1:
+        return notebooks[0]
+    found = ", ".join(p.name for p in notebooks) or "none"
+    named = (
+        _labs_named(submissions, [p.stem for p in notebooks]) if notebooks and submissions else []
+    )
+    if len(named) == 1:
+        return folder / f"{named[0]}.ipynb"
+    raise GradingError(
+        f"cannot choose the source notebook: {folder} holds {found}"
+        + (f", and the submissions name {' and '.join(named)}" if named else "")
+        + "; pass --source path/to/solution.ipynb."
+    )
+
+
+#: how much of each submitted notebook :func:`_labs_named` reads: the checks' import sits early
+LAB_SNIFF_BYTES = 2 << 20
+
+
+def _labs_named(submissions: Path, labs: list[str], most: int = 50) -> list[str]:
+    """The labs among ``labs`` that the first ``most`` submitted files name, by file name or (a
+    notebook outside a zip) by the import of the lab's checks in its first bytes."""
+    texts: list[str] = []
+    if submissions.is_file() and zipfile.is_zipfile(submissions):
+        with zipfile.ZipFile(submissions) as archive:
+            texts = archive.namelist()[:most]
+    elif submissions.is_dir():
+        for path in sorted(submissions.rglob("*.ipynb"))[:most]:
+            texts.append(path.name)
+            with contextlib.suppress(OSError), path.open("rb") as handle:
+                texts.append(handle.read(LAB_SNIFF_BYTES).decode("utf-8", "replace"))
+    return [lab for lab in labs if any(lab in text for text in texts)]
 
 
 def render(out_dir: Path, week: Week | None = None) -> list[StudentResult]:

@@ -324,11 +324,13 @@ def where(step) -> str:
 
 # -- helpers ---------------------------------------------------------------------------------------
 #: builds the offline dataset's Arrow cache the zygote will read (see _warm_datasets_cache)
-_WARM = (
+_WARM = (  # every lab's offline data: the source may be any lab's
     "import os, tp_helpers, datasets\n"
-    "profile = tp_helpers.get_profile()\n"
-    "if os.path.isdir(profile.dataset):\n"
-    "    datasets.load_dataset(profile.dataset)\n"
+    "from tp_helpers.profiles import LAB_PROFILES\n"
+    "for lab in LAB_PROFILES:\n"
+    "    profile = tp_helpers.get_profile(lab=lab)\n"
+    "    if os.path.isdir(profile.dataset):\n"
+    "        datasets.load_dataset(profile.dataset)\n"
 )
 
 

@@ -411,19 +411,22 @@ def share_resources(folder: Path, isolation: Isolation) -> dict[str, str]:
     """Environment variables giving runs the offline data the grader has (``TP_DATA_DIR``).
 
     A run with a uid of its own cannot read the grader's cache (``mkdtemp`` folders are
-    0700, often under a 0700 home): the current dataset folder is copied once per run into
+    0700, often under a 0700 home): each lab's dataset folder is copied once per run into
     ``folder``, world-readable. Otherwise runs read the grader's cache folder.
     """
-    from ...data import DATASET_NAME, cache_root
+    from ...data import DATASET_NAMES, cache_root
 
     source = cache_root()
     if not isolation.user:
         return {"TP_DATA_DIR": str(source)}
-    dataset = source / DATASET_NAME
-    if not dataset.is_dir():  # runs will build it in their scratch (slower, still offline)
+    # every lab's dataset that is built (a missing one is built by the runs in their scratch:
+    # slower, still offline)
+    datasets = [source / name for name in DATASET_NAMES.values() if (source / name).is_dir()]
+    if not datasets:
         return {}
     target = folder / "tp_data"
-    shutil.copytree(dataset, target / DATASET_NAME)
+    for dataset in datasets:
+        shutil.copytree(dataset, target / dataset.name)
     for path in [target, *target.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return {"TP_DATA_DIR": str(target)}
