@@ -63,7 +63,8 @@ def test_offline_run_learns_to_answer_and_to_abstain(tmp_path):
         [sys.executable, "-m", "tp_helpers.cli", "run", "--lab", "tp8_unanswerable"]
         + ["--profile", "offline", "--out", str(tmp_path)],
         cwd=REPO,
-        env=dict(os.environ),
+        # the tests' own MPLBACKEND=Agg (conftest.py) would keep the kernel from drawing inline
+        env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"},
         capture_output=True,
         text=True,
     )
