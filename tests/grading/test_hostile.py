@@ -34,12 +34,15 @@ from .hostile.corpus import CELL_TIMEOUT, Targets, write_corpus
 pytestmark = pytest.mark.slow
 
 GRADER_OUTPUT = {"results", "feedback", "grades.csv", "summary.html"}
-#: runs the CLI and reports the peak memory of the grader process itself (not its kernels)
+#: runs the CLI and reports the peak memory of the grader process itself (not its kernels):
+#: VmHWM, the peak of this program's own memory. ``ru_maxrss`` would not do: Linux carries it
+#: over an exec from the forked copy of pytest, so it reported pytest's size, not the grader's.
 MEASURED_CLI = (
-    "import resource, sys\n"
+    "import re, resource, sys\n"
     "from tp_helpers.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "status = open('/proc/self/status').read()\n"
+    "own = int(re.search(r'VmHWM:\\s*(\\d+)', status).group(1))\n"
     "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
     "print(f'PEAK grader_kib={own} largest_child_kib={kids}', file=sys.stderr)\n"
     "sys.exit(code)\n"
