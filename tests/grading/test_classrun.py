@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +182,30 @@ def test_usable_cores_follow_the_cpu_affinity(monkeypatch):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 64)
     assert classrun.usable_cores() == 3
+
+
+def test_ctrl_c_during_the_zygotes_cleanup_finishes_it_then_stops(
+    small_class, tmp_path, monkeypatch
+):
+    """The CI once saw Ctrl-C land inside ``shutil.rmtree`` of the zygote's socket folder: the
+    interrupt became ``OSError: Bad file descriptor`` and the grader died with a traceback. The
+    cleanup now finishes, and the run stops with its usual message."""
+    from tp_helpers.grading.classrun import GradingInterrupted
+    from tp_helpers.grading.engine import client
+
+    removed = []
+    real_rmtree = client.shutil.rmtree
+
+    def rmtree_hit_by_ctrl_c(path, *args, **kwargs):
+        if Path(path).name.startswith("snapshots-") and not removed:  # the zygote's sockets
+            os.kill(os.getpid(), signal.SIGINT)  # the handler runs before the next bytecode
+            removed.append(Path(path))
+        real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(client.shutil, "rmtree", rmtree_hit_by_ctrl_c)
+    out = tmp_path / "out"
+    with pytest.raises(GradingInterrupted, match="run the same command again"):
+        grade_class(small_class, out, S.TINY_LAB, batch=2, **FAST)
+    assert len(removed) == 1 and not removed[0].exists()  # the cleanup ran to its end
+    graded = sorted(p.stem for p in (out / "results").iterdir())
+    assert graded == ["ada", "bob"]  # the first batch is saved, the second never started

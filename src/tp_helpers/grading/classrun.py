@@ -31,6 +31,7 @@ from pathlib import Path
 
 from ..errors import TPError
 from .engine import policy as sb
+from .engine import shield
 from .engine.client import EngineError
 from .engine.policy import GradingSettings
 from .model.result import StudentResult
@@ -390,8 +391,8 @@ def _grade_all(
 @contextlib.contextmanager
 def _sticky_interrupt():
     """Ctrl-C raises ``KeyboardInterrupt`` as usual, and is also remembered: one that lands in
-    a finaliser (``__del__``, where Python only prints and ignores it) still stops the run at
-    the end of the batch."""
+    a finaliser (``__del__``, where Python only prints and ignores it) or in a shielded cleanup
+    (:mod:`.engine.shield`) still stops the run at the end of the batch."""
     interrupted = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield interrupted
@@ -399,7 +400,8 @@ def _sticky_interrupt():
 
     def on_interrupt(signum, frame) -> None:
         interrupted.set()
-        raise KeyboardInterrupt
+        if not shield.active():  # a shielded cleanup finishes first; the batch's end stops
+            raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:

@@ -22,6 +22,7 @@ from ..model.source import ExerciseCell, LabSource
 from . import protocol
 from .client import EngineError, Student, StudentRuns, ZygoteProcess, quit_snapshot, send, where
 from .policy import GradingSettings
+from .shield import shielded
 
 #: ``grade(student, step_index, step, runs)``: grade one student's exercise cell with ``runs``
 CellGrader = Callable[[Student, int, ExerciseCell, StudentRuns], None]
@@ -76,8 +77,9 @@ class ForkEngine:
                 elif kind == "failure":
                     raise EngineError(payload)
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-            zygote.close()
+            with shielded():  # a Ctrl-C now is handled once the zygote is gone
+                pool.shutdown(wait=False, cancel_futures=True)
+                zygote.close()
 
     def _event(
         self,
