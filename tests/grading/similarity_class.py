@@ -432,10 +432,16 @@ def write_class(folder: Path, code: dict[str, dict[str, str]] | None = None) -> 
     return folder
 
 
+#: the pieces of each bench student's own line (:func:`random_class`)
+_TERMS = ("len(sequence_ids)", "sequence_ids[0]", "abs(-1)", "max(0, 1)", "min(1, 2)", "(2)")
+_OPERATORS = ("+", "-", "*", "//", "%")
+
+
 def random_class(count: int, seed: int = 0) -> dict[str, dict[str, str]]:
     """``count`` students for the bench: each exercise from a random author, renamed and
-    commented at random, with a line of the student's own (numbers of their own: six ways to
-    write an exercise are too few for 200 students to differ); every tenth student copies the
+    commented at random, with a line of the student's own (an expression of their own shape:
+    six ways to write an exercise are too few for 200 students to differ, and numbers or names
+    of their own would not do, the fingerprints abstract both); every tenth student copies the
     one before, renamed and commented."""
     rng = random.Random(seed)
     code: dict[str, dict[str, str]] = {}
@@ -448,7 +454,7 @@ def random_class(count: int, seed: int = 0) -> dict[str, dict[str, str]]:
         code[student] = {}
         for exercise, variants in VARIANTS.items():
             text = rename(rng.choice(variants), rng.randrange(10**6))
-            own = ", ".join(str(rng.randrange(10**4)) for _ in range(4))
-            text = f"assert len(sequence_ids) >= 0, ({own})\n" + text
+            own = " ".join(f"{rng.choice(_TERMS)} {rng.choice(_OPERATORS)}" for _ in range(5))
+            text = f"assert len(sequence_ids) >= 0, ({own} 1)\n" + text
             code[student][exercise] = comment(text, n) if rng.random() < 0.5 else text
     return code

@@ -5,6 +5,11 @@ evidence; the report is a page of evidence to review."""
 from __future__ import annotations
 
 import csv
+import json
+import os
+import re
+import subprocess
+import sys
 
 from tests.grading import similarity_class
 from tp_helpers.grading.similarity import similarity_report
@@ -69,3 +74,65 @@ def test_given_code_is_taken_out():
 
 def test_highlight_escapes():
     assert highlight("a<b and c", ((0, 3),)) == "<mark>a&lt;b</mark> and c"
+
+
+_RANKING = """
+import json, sys
+from tp_helpers.grading.similarity.compare import compare
+
+result = compare(json.load(sys.stdin), {})
+print(json.dumps([
+    [pair.a, pair.b, pair.shared, [[m.exercise, m.shared, m.slices_a, m.slices_b]
+                                   for m in pair.meetings]]
+    for pair in result.pairs
+]))
+"""
+
+
+def test_the_ranking_is_the_same_in_every_process():
+    """Python salts ``hash()`` per process (PYTHONHASHSEED): fingerprints made with it would
+    pick other k-grams in every run, and two runs of the same class would rank it apart."""
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _RANKING],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for seed in ("1", "2")
+    ]
+    code = json.dumps(similarity_class.class_code())
+    outputs = [run.communicate(code, timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0]
+    assert json.loads(outputs[0]) and outputs[0] == outputs[1]
+
+
+def _other_numbers(code: str) -> str:
+    """Each number of the code (outside strings) changed: ``1`` to ``2``, ``0.5`` to ``1.5``."""
+    parts = re.split(r"(\"[^\"]*\"|'[^']*')", code)
+    number = re.compile(r"(?<![\w.])(\d+)(\.\d+)?(?![\w.])")
+    return "".join(
+        part if i % 2 else number.sub(lambda m: str(int(m[1]) + 1) + (m[2] or ""), part)
+        for i, part in enumerate(parts)
+    )
+
+
+def test_a_copy_with_other_numbers_still_ranks_as_a_copy():
+    """Numbers are abstracted like names: a copied line with 0.5 changed to 0.7 is the same
+    fragment, so a copy whose constants were changed shares as much as one left as it was."""
+    assert _other_numbers("x = a[0] + 0.5 * f('1')") == "x = a[1] + 1.5 * f('1')"
+
+    def scores_with(copy) -> dict:
+        code = similarity_class.class_code()
+        code["s10"] = {
+            ex: copy(similarity_class.rename(text, 10)) for ex, text in code["s05"].items()
+        }
+        return dict(ranked(compare(code, {})))
+
+    plain = scores_with(lambda text: text)
+    changed = scores_with(_other_numbers)
+    assert changed[("s05", "s10")] == plain[("s05", "s10")]
+    planted = {tuple(sorted(pair)) for pair in similarity_class.PLANTED} | {("s05", "s10")}
+    honest = [score for pair, score in changed.items() if pair not in planted]
+    assert changed[("s05", "s10")] > max(honest, default=0), changed

@@ -1,10 +1,20 @@
 """Similarity between submissions, exercise by exercise, on the students' own code.
 
-The fingerprints are :mod:`copydetect`'s (MIT, on PyPI): its tokenizer (Pygments) replaces
-names by ``V``/``F``/``O`` and strings by ``S`` and drops comments and layout, and its winnowing
-(Schleimer, Wilkerson and Aiken's algorithm, as MOSS) keeps a guaranteed sample of the k-gram
-hashes with their positions, which map the shared fragments back to the original lines. What
-copydetect does not do, and this module does on top of its fingerprints:
+The fingerprints follow :mod:`copydetect` (MIT, on PyPI), whose winnowing (Schleimer, Wilkerson
+and Aiken's algorithm, as MOSS), copied-slice and overlap functions are used as they are: the
+code is tokenized by Pygments, names become ``V``/``F``/``O``, strings ``S``, comments and
+layout go; the winnowing keeps a guaranteed sample of the k-gram hashes with their positions,
+which map the shared fragments back to the original lines. Two steps of copydetect's own are
+replaced here, each for a reason a test shows:
+
+* **numbers are abstracted too** (``N``), as names and strings are: copydetect keeps them, so a
+  copied line with ``0.5`` changed to ``0.7`` broke every k-gram around it, and a copy whose
+  constants were changed could hide (:func:`normalise`);
+* **the k-gram hashes are the same in every process** (:func:`kgram_hashes`): copydetect hashes
+  with Python's ``hash()``, which is salted per process (``PYTHONHASHSEED``), so the winnowing
+  kept other fingerprints in every run and two runs of the same class ranked it differently.
+
+What copydetect does not do, and this module does on top of its fingerprints:
 
 * compare region by region: each student's code between the ``START``/``END CODE HERE``
   markers of one exercise against the same exercise of every other student, never the given
@@ -17,22 +27,20 @@ copydetect does not do, and this module does on top of its fingerprints:
 * rank pairs by the amount of normalised code they share (characters of the normalised text
   covered by shared fingerprints, summed over exercises), so that one long exercise copied out
   of thirty counts and thirty one-liners written alike do not.
-
-Numbers stay as they are (copydetect keeps them); changing a constant breaks only the k-grams
-that hold it.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 
-from copydetect import CodeFingerprint, compare_files
-from copydetect.utils import get_token_coverage
+import numpy as np
+from copydetect import compare_files
+from copydetect.utils import get_token_coverage, winnow
+from pygments import lexers, token
 
 #: k-gram length in normalised characters (copydetect's ``noise_t``): a shared fragment
 #: shorter than this is never seen (``for V in range(len(V)):`` is 20)
@@ -57,7 +65,7 @@ class Region:
     student: str
     exercise: str
     code: str
-    fingerprint: CodeFingerprint
+    fingerprint: Fingerprint
 
 
 @dataclass(frozen=True)
@@ -103,12 +111,101 @@ def base_code(source_region_lines: tuple[str, ...]) -> str:
     return _SOLUTION_BLOCK.sub('raise NotImplementedError("write your code here")\n', text)
 
 
-def fingerprint(code: str, base: list[int] | None = None) -> CodeFingerprint:
-    """copydetect's fingerprint of ``code`` (Python), ``base`` hashes removed."""
-    window = GUARANTEE - NOISE + 1
-    return CodeFingerprint(
-        "region.py", NOISE, window, boilerplate=base, language="python", fp=io.StringIO(code)
-    )
+@dataclass
+class Fingerprint:
+    """What copydetect's ``compare_files`` reads of a document (its ``CodeFingerprint``'s
+    fields), made by :func:`fingerprint`."""
+
+    raw_code: str
+    filtered_code: str
+    offsets: np.ndarray  # (index in filtered_code, characters removed before it), as copydetect's
+    hashes: set[int]
+    hash_idx: dict[int, list[int]]
+    k: int
+    token_coverage: float
+
+
+def fingerprint(code: str, base: list[int] | None = None) -> Fingerprint:
+    """The winnowed fingerprint of ``code`` (Python), ``base`` hashes removed."""
+    filtered, offsets = normalise(code)
+    hashes = kgram_hashes(filtered, NOISE)
+    selected, positions = winnow(hashes, GUARANTEE - NOISE + 1, remove_duplicates=False)
+    if base:
+        keep = ~np.isin(selected, np.asarray(base, dtype=np.int64))
+        selected, positions = selected[keep], positions[keep]
+    hash_idx: dict[int, list[int]] = {}
+    for value, position in zip(selected.tolist(), positions.tolist()):
+        hash_idx.setdefault(value, []).append(position)
+    coverage = get_token_coverage(hash_idx, NOISE, len(filtered))
+    return Fingerprint(code, filtered, offsets, set(hash_idx), hash_idx, NOISE, coverage)
+
+
+#: the names copydetect writes as ``V`` (exactly these kinds: a builtin such as ``len`` stays)
+_VARIABLES = {token.Name, token.Name.Variable, token.Name.Attribute}
+
+
+def normalise(code: str) -> tuple[str, np.ndarray]:
+    """``code`` as its tokens, names, strings and numbers abstracted, comments and layout
+    dropped; and copydetect's offsets (for each abstracted or dropped token, its index in the
+    normalised text and the characters removed before it), which map a normalised slice back
+    to the original code. Written as copydetect's ``filter_code``, with numbers as ``N``."""
+    out: list[str] = []
+    length, removed = 0, 0
+    offsets = [[0, 0]]
+    for kind, text in lexers.get_lexer_by_name("python").get_tokens(code):
+        letter = _letter(kind, text)
+        if letter is None:  # kept as it is: an operator, a keyword, a bracket
+            out.append(text)
+            length += len(text)
+        elif letter:  # one letter stands for the whole token
+            out.append(letter)
+            length += 1
+            offsets.append([length - 1, removed])
+            removed += len(text) - 1
+        else:  # layout and comments: gone
+            offsets.append([length - 1, removed])
+            removed += len(text)
+    return "".join(out), np.array(offsets)
+
+
+def _letter(kind, text: str) -> str | None:
+    """The letter a token becomes, "" when it is dropped, None when it is kept as written."""
+    if kind in _VARIABLES:
+        return "V"
+    if kind in token.Name.Function:
+        return "F"
+    if kind in token.Name.Class:
+        return "O"
+    if kind in token.Literal.Number:
+        return "N"
+    if kind in token.Text or kind in token.Comment:
+        return ""
+    if kind in token.Literal.String:
+        return None if text in ("'", '"') else "S"
+    return None
+
+
+#: the k-gram hash: a polynomial over the characters, modulo 2**64, then mixed (SplitMix64's
+#: finaliser) so that the winnowing's minimum falls anywhere in a window
+_BASE = np.uint64(0x100000001B3)
+_MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def kgram_hashes(text: str, k: int) -> np.ndarray:
+    """The hash of every ``k`` characters of ``text``, the same in every process (int64)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = len(codes) - k + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    value = np.zeros(count, dtype=np.uint64)
+    for offset in range(k):  # uint64 arrays wrap around silently
+        value = value * _BASE + codes[offset : offset + count]
+    value ^= value >> np.uint64(30)
+    value *= _MIX[0]
+    value ^= value >> np.uint64(27)
+    value *= _MIX[1]
+    value ^= value >> np.uint64(31)
+    return value.view(np.int64)
 
 
 def compare(
