@@ -76,15 +76,23 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def _week(args: argparse.Namespace):
-    """The course file and the adjustments in force (see docs/the-week-after-the-deadline.md)."""
+def _week(args: argparse.Namespace, graded: str = "", grades_dir: Path | None = None):
+    """The course file and the adjustments in force (see docs/the-week-after-the-deadline.md),
+    for the lab being graded (``graded``: the source's name) or that of the grades stored in
+    ``grades_dir``; ``--lab`` only where neither decides it."""
+    from .grading.model.store import load_results
     from .grading.week.final import load_week
+    from .grading.week.labs import settle_lab
 
-    return load_week(
+    week = load_week(
         Path(args.course) if args.course else None,
         Path(args.adjustments) if args.adjustments else None,
         args.lab or "",
     )
+    several = week.course is not None and len(week.course.labs) > 1 and not week.lab
+    results = load_results(grades_dir) if grades_dir and several and not graded else None
+    settle_lab(week, graded=graded, results=results)
+    return week
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
@@ -92,7 +100,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from .grading.engine.policy import GIB, Limits
     from .grading.machine import default_jobs
 
-    week = _week(args)
+    submissions = Path(args.submissions)
+    source = Path(args.source) if args.source else default_source(submissions=submissions)
+    week = _week(args, graded=source.stem)
     jobs = args.jobs
     if jobs is None:
         choice = default_jobs()
@@ -101,9 +111,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     else:
         print(f"tp-course: --jobs {jobs} (as given)", flush=True)
     run = grade_class(
-        Path(args.submissions),
+        submissions,
         Path(args.out),
-        Path(args.source) if args.source else default_source(submissions=Path(args.submissions)),
+        source,
         jobs=jobs,
         batch=args.batch,
         layout=args.layout,
@@ -131,7 +141,7 @@ def _cmd_merge(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from .grading.classrun import render
 
-    week = _week(args)
+    week = _week(args, grades_dir=Path(args.grades_dir))
     results = render(Path(args.grades_dir), week)
     decided = []
     if week.course is not None:
@@ -190,7 +200,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from .grading.platforms.moodle import submission_times
 
     platform = next(name for name in PLATFORMS if getattr(args, name))
-    week = _week(args)
+    week = _week(args, grades_dir=Path(args.grades_dir))
     if args.moodle and week.course is not None:  # Moodle's download has no times: these
         week.submitted = submission_times(Path(args.moodle), week.course.zone_of_platform())
     if week.active:  # the pages and grades.csv say what the platform receives
@@ -243,7 +253,11 @@ def _week_options(command: argparse.ArgumentParser) -> None:
         "--adjustments",
         help="the course team's adjustments (default: adjustments.csv beside the course file)",
     )
-    command.add_argument("--lab", help="the lab's [labs.NAME] in the course file (if several)")
+    command.add_argument(
+        "--lab",
+        help="the course file's [labs.NAME] to apply (default: the lab being graded, or that of "
+        "the stored grades; needed only when neither decides it)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

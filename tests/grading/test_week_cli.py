@@ -272,3 +272,70 @@ def test_canvas_late_mark_alone_and_the_feedback_notebook(tmp_path, capsys):
         (name,) = [n for n in archive.namelist() if "1002" in n]
         text = archive.read(name).decode()
     assert "Late penalty (−3): Canvas marked the submission late without saying when" in text
+
+
+TWO_LABS = """\
+[late]
+penalty = "10%"
+
+[labs.tiny_lab]
+points = 10
+due = 2026-12-01T23:59:00Z
+
+[labs.tp7_qa]
+points = 30
+due = 2026-12-10T23:59:00Z
+"""
+
+
+def test_grade_applies_the_lab_being_graded_from_a_two_lab_course(tmp_path, solved_nb, capsys):
+    """A course file of several labs: ``grade`` takes the entry of the source's lab, with no
+    ``--lab``; a course file without the lab being graded stops before anything is graded."""
+    root = tmp_path / "course"
+    folder = root / "submitted" / "ada" / "tiny_lab"
+    S.write(solved_nb, folder / "tiny_lab.ipynb")
+    (folder / "timestamp.txt").write_text("2026-12-02 10:00:00 UTC\n")  # 10 hours late
+    source = tmp_path / "tiny_lab.ipynb"
+    shutil.copy(S.TINY_LAB, source)
+    (tmp_path / "course.toml").write_text(TWO_LABS)
+    grade = ["grade", str(root), "--out", str(tmp_path / "out"), "--source", str(source),
+             "--course", str(tmp_path / "course.toml"), "--jobs", "1"]  # fmt: skip
+    assert main(grade) == 0
+    capsys.readouterr()
+    ada = rows(tmp_path / "out" / "grades.csv")["ada"]
+    assert (ada["score"], ada["late_penalty"], ada["final"]) == ("10", "1", "9")
+    (tmp_path / "course.toml").write_text(TWO_LABS.replace("tiny_lab]", "tp8_unanswerable]"))
+    grade[3] = str(tmp_path / "out2")
+    assert main(grade) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert "lists the labs tp7_qa, tp8_unanswerable and none is tiny_lab" in err
+    assert "--lab NAME" in err and not (tmp_path / "out2").exists()
+
+
+def _solution(root, name: str, title: str) -> None:
+    cell = {"cell_type": "markdown", "metadata": {}, "source": [f"# {title}\n", "Intro."]}
+    path = root / "solutions" / f"{name}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4}))
+
+
+def test_report_and_export_take_the_lab_of_the_stored_grades(graded, capsys):
+    """The stored results keep their lab's title: the course file's entry whose solution
+    notebook has that title applies; when none has, ``--lab`` is asked for in one line."""
+    two_labs = COURSE.replace('student = "s3"\n', 'student = "s3"\nlab = "tp7_qa"\n')
+    (graded / "course.toml").write_text(
+        two_labs + "\n[labs.tp8_unanswerable]\npoints = 14\ndue = 2026-12-10T23:59:00\n"
+    )
+    _solution(graded, "tp7_qa", "TP7")  # the results' title
+    _solution(graded, "tp8_unanswerable", "TP8 · Questions without an answer")
+    assert export(graded, capsys)["s5"] == 24  # TP7's due date: 1 day 1 hour late
+    report = ["report", str(graded / "grades"), "--course", str(graded / "course.toml")]
+    assert main(report) == 0 and "nothing regraded" in capsys.readouterr().out
+    _solution(graded, "tp7_qa", "TP7 · renamed since")
+    assert main(report) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "lists the labs tp7_qa, tp8_unanswerable" in err
+    assert "none matches these grades (TP7)" in err and "pass --lab NAME" in err
+    assert main([*report, "--lab", "tp8_unanswerable"]) == 0
+    assert rows(graded / "grades" / "grades.csv")["s5"]["late_penalty"] == "0"
