@@ -228,14 +228,24 @@ def _cmd_gradescope(args: argparse.Namespace) -> int:
     from .grading.platforms.gradescope import build_autograder
 
     source = Path(args.source) if args.source else default_source()
+    course = Path(args.course) if args.course else None
+    if course is None and Path("course.toml").is_file():
+        course = Path("course.toml")
     out = build_autograder(
         Path(args.out),
         source,
         project=Path(args.project) if args.project else None,
         wheel=Path(args.wheel) if args.wheel else None,
         time_limit=int(args.time_limit * 60),
+        course=course,
     )
     print(f"wrote {out}: setup.sh, run_autograder, {source.name}, this package's wheel")
+    if course is not None:
+        print(
+            f"{course}'s late rule for {source.stem} goes into each score, on Gradescope's "
+            "submission times and due dates (grant extensions on Gradescope); "
+            "docs/platforms.md, 'Late work on Gradescope'"
+        )
     print(
         "next: Gradescope > Create Assignment > Programming Assignment; then Configure "
         f"Autograder > upload {out.name} > Update Autograder. In the assignment's Settings "
@@ -476,6 +486,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gradescope.add_argument("--project", help="course repository to build the wheel from")
     gradescope.add_argument("--wheel", help="put this tp_helpers wheel in the zip, not a new one")
+    gradescope.add_argument(
+        "--course",
+        help="the course file whose late rule the autograder applies (default: course.toml in "
+        "this folder, if any)",
+    )
     gradescope.set_defaults(func=_cmd_gradescope)
     return parser
 

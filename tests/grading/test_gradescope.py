@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -369,3 +370,146 @@ def test_container_limits_from_cgroups(monkeypatch, settings, cpus, memory):
     if cpus == 0.5:  # half a CPU: one thread per run, and a warning for the instructor
         assert autograder._cpu_threads() == 1
         assert "WARNING" in gradescope.container_line()
+
+
+# -- late work: Gradescope's submission metadata and the course file's rule ---------------------
+
+LATE_COURSE = """\
+timezone = "America/Los_Angeles"
+
+[late]
+grace = "15m"
+penalty = "10%"
+per = "day"
+cap = "50%"
+
+[labs.tiny_lab]
+points = 10
+due = 2026-12-01T23:59:00
+"""
+
+
+def metadata(created_at: str, *own_due_dates: str, due: str = "2026-12-01T23:59:00.000000-08:00"):
+    """``submission_metadata.json`` as Gradescope writes it (its documented fields, and each
+    user's own dates, where an extension granted on Gradescope shows)."""
+    dates = {"late_due_date": "2026-12-08T23:59:00.000000-08:00",
+             "release_date": "2026-11-17T08:00:00.000000-08:00"}  # fmt: skip
+    users = [
+        {"email": f"student{n}@example.edu", "id": 4100 + n, "name": f"Student {n}",
+         "assignment": {**dates, "due_date": own}}
+        for n, own in enumerate(own_due_dates or [due])
+    ]  # fmt: skip
+    return {
+        "id": 123456,
+        "created_at": created_at,
+        "assignment": {
+            **dates, "due_date": due, "group_size": None, "group_submission": False,
+            "id": 25828, "course_id": 1234, "title": "Tiny lab", "total_points": "10.0",
+        },
+        "submission_method": "upload",
+        "users": users,
+        "previous_submissions": [],
+    }  # fmt: skip
+
+
+def test_gradescope_times_and_the_course_rule_make_the_score(tmp_path, solved_nb, capsys):
+    """The autograder as Gradescope runs it: the course file in the zip (beside the source),
+    ``submission_metadata.json`` beside ``submission/``. The student's own due date (a day's
+    extension granted on Gradescope) applies: 9 h 31 min late is one started day, 10%."""
+    root = tmp_path / "autograder"
+    S.write(solved_nb, root / "submission" / LAB)
+    source = root / "source" / LAB
+    source.parent.mkdir(parents=True)
+    shutil.copy(S.TINY_LAB, source)
+    (source.parent / "course.toml").write_text(LATE_COURSE)
+    extended = "2026-12-02T23:59:00.000000-08:00"
+    meta = metadata("2026-12-03T09:30:12.365935-08:00", extended)
+    (root / "submission_metadata.json").write_text(json.dumps(meta))
+    assert main(["--root", str(root), "--source", str(source)]) == 0
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    validate(results)
+    assert results["score"] == 9
+    *exercises, penalty = results["tests"]
+    assert [t["score"] for t in exercises] == [1, 2, 3, 4]  # the automatic points, as graded
+    assert (penalty["name"], penalty["score"], penalty["max_score"]) == ("Late penalty", -1, 0)
+    assert "Handed in 9 hours 31 minutes after the due date" in penalty["output"]
+    assert "Late penalty −1" in results["output"] and "Final score: 9/10." in results["output"]
+    log = capsys.readouterr().out
+    assert "due 2 December 2026, 23:59 (America/Los_Angeles)" in log
+
+
+@pytest.mark.parametrize(
+    ("created_at", "own", "rule", "score", "words"),
+    [
+        # a group: the latest of the members' own due dates (one has an extension)
+        (
+            "2026-12-02T20:00:00-08:00",
+            ["2026-12-01T23:59:00-08:00", "2026-12-02T23:59:00-08:00"],
+            "",
+            10,
+            None,
+        ),
+        # no user dates: the assignment's; 1 day 20 hours late is two started days
+        ("2026-12-03T20:00:00-08:00", [], "", 8, "1 day 20 hours after"),
+        # the same moment written in UTC
+        ("2026-12-04T04:00:00Z", [], "", 8, "1 day 20 hours after"),
+        # within the grace period: said, not charged
+        ("2026-12-02T00:10:00-08:00", [], "", 10, "within the grace period"),
+        # the cap
+        ("2026-12-09T00:00:00-08:00", [], "", 5, "at most 50%"),
+        # "no late work"
+        ("2026-12-02T08:00:00-08:00", [], "accept = false\n", 0, "no late work is accepted"),
+    ],
+    ids=["group-extension", "two-days", "utc", "grace", "cap", "no-late-work"],
+)
+def test_gradescope_lateness_at_its_boundaries(tmp_path, created_at, own, rule, score, words):
+    from tp_helpers.grading.platforms.gradescope import late
+    from tp_helpers.grading.week.course import read_course
+
+    path = tmp_path / "metadata.json"
+    path.write_text(json.dumps(metadata(created_at, *own)))
+    (tmp_path / "course.toml").write_text(LATE_COURSE.replace("[late]\n", "[late]\n" + rule))
+    course = read_course(tmp_path / "course.toml")
+    exercise = ExerciseResult("01", 10, 10, True, "", "All")
+    graded = student_results(StudentResult("submission", "ok", "", [exercise], 10, 10), 3)
+    times = late.read_metadata(path)
+    lateness = late.gradescope_lateness(course, "tiny_lab", times, 10, 10)
+    results = late.with_late_penalty(graded, lateness, 10)
+    validate(results)
+    assert results["score"] == score
+    if words is None:
+        assert results == graded
+    else:
+        assert words in results["output"]
+        assert (results["tests"][-1]["name"] == "Late penalty") == (score < 10)
+
+
+def test_no_metadata_or_no_course_file_leaves_the_score(tmp_path):
+    from tp_helpers.grading.platforms.gradescope import late
+
+    assert late.read_metadata(tmp_path / "missing.json") is None
+    (tmp_path / "odd.json").write_text(json.dumps({"created_at": "soon", "assignment": {}}))
+    assert late.read_metadata(tmp_path / "odd.json") is None
+    assert late.course_beside(tmp_path / "tiny_lab.ipynb") is None
+
+
+def test_cli_puts_the_course_file_in_the_zip(autograder_zip, tmp_path, capsys):
+    with zipfile.ZipFile(autograder_zip) as archive:
+        [wheel] = [name for name in archive.namelist() if name.endswith(".whl")]
+        archive.extract(wheel, tmp_path)
+    course = tmp_path / "course.toml"
+    course.write_text(LATE_COURSE)
+    out = tmp_path / "autograder.zip"
+    args = ["gradescope", "--out", str(out), "--source", str(S.TINY_LAB)]
+    args += ["--wheel", str(tmp_path / wheel), "--course", str(course)]
+    assert cli.main(args) == 0
+    assert "late rule for tiny_lab goes into each score" in capsys.readouterr().out
+    with zipfile.ZipFile(out) as archive:
+        assert archive.read("course.toml").decode() == LATE_COURSE
+    course.write_text(
+        LATE_COURSE.replace("[labs.tiny_lab]", "[labs.tp7_qa]")
+        + "\n[labs.tp8_unanswerable]\npoints = 14\ndue = 2026-12-08T23:59:00\n"
+    )
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "none is tiny_lab" in err and "add [labs.tiny_lab]" in err

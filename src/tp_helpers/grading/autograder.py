@@ -36,6 +36,7 @@ from .platforms.gradescope import (
     student_results,
     write_results,
 )
+from .platforms.gradescope import late as gradescope_late
 
 
 def run_autograder(
@@ -79,7 +80,27 @@ def run_autograder(
         raise GradingError(run.failed[STUDENT])
     result = run.results[0]
     print(result.line(), *(f"note: {note}" for note in result.notes), sep="\n")
-    return student_results(result, time.monotonic() - started)
+    results = student_results(result, time.monotonic() - started)
+    return _late(results, root, source, result.max_score)
+
+
+def _late(results: dict, root: Path, source: Path, max_score: float) -> dict:
+    """The course file's late rule on Gradescope's times (:mod:`.platforms.gradescope.late`
+    says why the penalty goes into the score): unchanged without a course file in the zip or
+    without Gradescope's metadata, and the instructors' log says which."""
+    course = gradescope_late.course_beside(source)
+    if course is None:
+        print("lateness: no course file in the autograder zip, no late rule applied")
+        return results
+    times = gradescope_late.read_metadata(root / gradescope_late.METADATA)
+    if times is None:
+        print(f"lateness: no readable {gradescope_late.METADATA}, no late rule applied")
+        return results
+    print(gradescope_late.log_line(course, source.stem, times))
+    late = gradescope_late.gradescope_lateness(
+        course, source.stem, times, results["score"], max_score
+    )
+    return gradescope_late.with_late_penalty(results, late, max_score)
 
 
 def _protect(source: Path) -> None:

@@ -7,8 +7,9 @@ grades without grading anyone again.
 
 Where the time of a submission comes from: the time the platform recorded for it (Moodle's
 worksheet ``Last modified (submission)``, read at export; Blackboard's attempt time and
-nbgrader's ``timestamp.txt``, kept in the result as written). Gradescope runs the grader itself
-and applies its own late settings. Canvas's download only says
+nbgrader's ``timestamp.txt``, kept in the result as written). Gradescope runs the grader itself,
+one submission at a time, and its ``submission_metadata.json`` gives the time and the student's
+own due date (:mod:`..platforms.gradescope.late`). Canvas's download only says
 ``LATE`` in the file's name, with no time: then the rule charges what any late submission costs
 at the least (one period after the grace; 0 under "no late work"), and a student with an
 extension or an accommodation is charged nothing and listed for review, because Canvas compared

@@ -38,6 +38,7 @@ from ....errors import TPError
 from ...model.result import STATUS_WORDS, StudentResult, format_points
 from ...model.source import LabSource, read_source
 from ...model.store import atomic_write
+from ...week.course import COURSE_FILE, read_course
 
 #: where ``setup.sh`` installs Python and this package, and builds the offline dataset
 VENV = "/opt/tp7"
@@ -89,16 +90,20 @@ def build_autograder(
     project: Path | None = None,
     wheel: Path | None = None,
     time_limit: int = DEFAULT_TIME_LIMIT,
+    course: Path | None = None,
 ) -> Path:
     """Write the autograder zip for Gradescope; return its path.
 
     ``source``: the solution notebook with nbgrader metadata (checked here, not on Gradescope).
     ``wheel``: this package's wheel; by default built from ``project``, the course repository
     (default: the checkout this package runs from). ``time_limit``: the autograder timeout set
-    in Gradescope, in seconds; grading stops :data:`MARGIN` seconds before it.
+    in Gradescope, in seconds; grading stops :data:`MARGIN` seconds before it. ``course``: the
+    course file whose late rule applies to the lab (:mod:`.late`), checked here and put in the
+    zip as ``course.toml``.
     """
     source = Path(source)
     read_source(source)  # a broken source fails here, not in front of every student
+    extra = {COURSE_FILE: _checked_course(Path(course), source).read_bytes()} if course else {}
     out_zip = Path(out_zip)
     with tempfile.TemporaryDirectory(prefix="tp-gradescope-build-") as tmp:
         wheel = Path(wheel) if wheel else build_wheel(project or find_project(), Path(tmp))
@@ -113,8 +118,21 @@ def build_autograder(
                 _add(archive, name, text.encode("utf-8"), executable=name != "constraints.txt")
             _add(archive, source.name, source.read_bytes())
             _add(archive, wheel.name, wheel.read_bytes())
+            for name, data in extra.items():
+                _add(archive, name, data)
     atomic_write(out_zip, buffer.getvalue(), mode=0o644)
     return out_zip
+
+
+def _checked_course(course: Path, source: Path) -> Path:
+    """``course`` once it reads, and names the lab of ``source`` (or lists one lab only)."""
+    labs = read_course(course).labs
+    if source.stem not in labs and len(labs) > 1:
+        raise GradescopeError(
+            f"{course} lists the labs {', '.join(sorted(labs))} and none is {source.stem}, the "
+            f"lab of this autograder: add [labs.{source.stem}] with its late rule."
+        )
+    return course
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:
