@@ -42,8 +42,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    """Report the offline resources: what the offline profile would use, found and loadable."""
-    from .profiles import get_profile
+    """Report the offline resources: what the offline profile would use, found and loadable.
+
+    Every lab's offline dataset is built here: the grader shares the datasets that exist when a
+    class run starts, and Gradescope's setup.sh runs this command to build them in its image.
+    """
+    from .profiles import DEFAULT_LAB, LAB_PROFILES, get_profile
 
     profile = get_profile("offline")
     from datasets import load_dataset
@@ -52,9 +56,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
     print(profile)
     print(f"model: {profile.model_checkpoint}")
-    splits = load_dataset(profile.dataset)
-    rows = ", ".join(f"{name}={len(split)}" for name, split in splits.items())
-    print(f"dataset: {profile.dataset} ({rows})")
+    for lab in LAB_PROFILES:
+        dataset = get_profile("offline", lab=lab).dataset
+        splits = load_dataset(dataset)
+        rows = ", ".join(f"{name}={len(split)}" for name, split in splits.items())
+        label = "dataset" if lab == DEFAULT_LAB else f"dataset of {lab}"
+        print(f"{label}: {dataset} ({rows})")
     print(f"metric: {squad_metric_path()}")
     return 0
 
