@@ -1,6 +1,6 @@
 """Benchmark: the whole notebook in the ``cpu`` profile on this machine's cores, untruncated.
 
-    python bench/cpu_run.py [--runs 3] [--profile cpu]
+    python bench/cpu_run.py [--runs 3] [--profile cpu] [--lab tp7_qa]
 
 The Hub is out of reach here, so the notebook runs against the stand-in repositories of
 ``tests/hub_mirror.py`` (DistilBERT-base's configuration with random weights, SQuAD-format rows),
@@ -28,11 +28,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_once(hub: Path, profile: str) -> dict:
+def run_once(hub: Path, profile: str, lab: str) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         out, hf_home = Path(scratch) / "run", Path(scratch) / "hf_home"
         command = [sys.executable, "-m", "tests.hub_mirror", "notebook", str(hub)]
         command += ["--profile", profile, "--out", str(out), "--hf-home", str(hf_home)]
+        command += ["--lab", lab]
         subprocess.run([*command, "--uncapped"], cwd=REPO, check=True, capture_output=True)
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     return summary
@@ -42,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", default="cpu")
+    parser.add_argument("--lab", default="tp7_qa", help="solution notebook's name in solutions/")
     args = parser.parse_args()
     hub = Path(tempfile.mkdtemp(prefix="tp-hub-"))
     try:
@@ -50,7 +52,7 @@ def main() -> None:
         )
         seconds = []
         for index in range(args.runs):
-            s = run_once(hub, args.profile)
+            s = run_once(hub, args.profile, args.lab)
             seconds.append(s["seconds"])
             print(
                 f"run {index + 1}: notebook={s['seconds']:.1f}s steps={s['train_steps']} "

@@ -727,17 +727,25 @@ def repo_folders(root: Path) -> dict[tuple[str, str], Path]:
     }
 
 
-def run_notebook(root: Path, profile: str, out: Path, hf_home: Path, capped: bool = True):
-    """``tp-course run --profile PROFILE --out OUT`` against the mirror of the repositories
-    under ``root``, with a fresh Hugging Face cache in ``hf_home``.
+def run_notebook(
+    root: Path,
+    profile: str,
+    out: Path,
+    hf_home: Path,
+    capped: bool = True,
+    lab: str = "tp7_qa",
+):
+    """``tp-course run --lab LAB --profile PROFILE --out OUT`` against the mirror of the
+    repositories under ``root``, with a fresh Hugging Face cache in ``hf_home``.
 
     ``capped``: training stops after 2 steps, as when nbgrader autogrades. Writes the executed
     notebook and ``summary.json`` (as ``tp-course run`` does) and ``requests.json`` (the mirror's
     log, written even when the notebook fails). Changes this process's environment: run it in a
     process of its own (``python -m tests.hub_mirror notebook``).
     """
-    from tp_helpers.runner import run_solution
+    from tp_helpers.runner import SOLUTION_NOTEBOOK, run_solution
 
+    notebook = SOLUTION_NOTEBOOK.with_name(f"{lab}.ipynb")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with HubMirror(repo_folders(root)) as mirror:
@@ -749,7 +757,7 @@ def run_notebook(root: Path, profile: str, out: Path, hf_home: Path, capped: boo
         else:
             os.environ.pop("NBGRADER_EXECUTION", None)
         try:
-            return run_solution(profile, out)
+            return run_solution(profile, out, notebook=notebook)
         finally:
             log = [dict(zip(("method", "path", "status", "route"), r)) for r in mirror.requests]
             (out / "requests.json").write_text(json.dumps(log, indent=1) + "\n", encoding="utf-8")
@@ -768,6 +776,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     notebook.add_argument("root", type=Path)
     notebook.add_argument("--profile", default="full")
+    notebook.add_argument("--lab", default="tp7_qa", help="the solution notebook's name")
     notebook.add_argument("--out", type=Path, required=True)
     notebook.add_argument("--hf-home", type=Path, required=True)
     notebook.add_argument(
@@ -790,7 +799,12 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             summary = run_notebook(
-                args.root, args.profile, args.out, args.hf_home, capped=not args.uncapped
+                args.root,
+                args.profile,
+                args.out,
+                args.hf_home,
+                capped=not args.uncapped,
+                lab=args.lab,
             )
         except TPError as exc:
             print(exc, file=sys.stderr)

@@ -124,6 +124,15 @@ def test_no_gpu_with_the_network_chooses_cpu_and_says_so(monkeypatch):
     assert "TP_PROFILE=full" in note  # how to force the full profile
 
 
+def test_tp8s_cpu_note_does_not_quote_tp7s_steps(monkeypatch):
+    """TP8's full data is SQuAD v2.0's, whose steps per epoch are not TP7's 57: its note speaks
+    in epochs (it once said "23 optimiser steps ... instead of 285", TP7's figures)."""
+    _no_gpu_and_the_network(monkeypatch)
+    note = get_profile(lab="tp8_unanswerable").note
+    assert "0.4 epoch of training instead of the full profile's 5" in note
+    assert "285" not in note and "23 " not in note
+
+
 def test_the_note_only_comes_with_the_automatic_choice(monkeypatch):
     _no_gpu_and_the_network(monkeypatch)
     assert get_profile("cpu").note == ""  # asked for by name: nothing to explain

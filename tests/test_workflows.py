@@ -81,6 +81,7 @@ def test_ci_runs_readme_commands_in_the_offline_profile():
     assert job["runs-on"] == "ubuntu-latest"
     assert job["env"]["HF_HUB_OFFLINE"] == "1" and job["env"]["TP_PROFILE"] == "offline"
     assert job["env"]["TP_WHOLE_CLASS"] == "1"  # the whole class, not .ci/run's sample
+    assert job["env"]["TP_ALL_PROFILES"] == "1"  # every profile's path, not .ci/run's sample
     setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python"))
     assert setup["with"]["python-version"] == "3.11" and setup["with"]["cache"] == "pip"
     cache = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/cache"))
