@@ -118,3 +118,16 @@ def test_the_four_parts_and_a_moved_due_date(tmp_path):
 
 def _has_time_field() -> bool:
     return "submitted_at" in StudentResult.__dataclass_fields__
+
+
+def test_course_points_that_are_not_the_notebooks_are_refused(tmp_path):
+    """10 % of the course file's 30 points on a lab out of 6 would take half the lab a day:
+    the two totals must agree, and the error says which number to write."""
+    from tp_helpers.grading.week.course import CourseError
+
+    text = '[late]\npenalty = "10%"\n[labs.tp7_qa]\npoints = 30\ndue = 2026-12-01T23:59:00Z\n'
+    (tmp_path / "course.toml").write_text(text)
+    w = week(tmp_path, "")
+    w.course = read_course(tmp_path / "course.toml")
+    with pytest.raises(CourseError, match=r"points = 30, but .* out of 6; set points = 6"):
+        final_grades([result("s1")], w)

@@ -337,5 +337,11 @@ def test_report_and_export_take_the_lab_of_the_stored_grades(graded, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "lists the labs tp7_qa, tp8_unanswerable" in err
     assert "none matches these grades (TP7)" in err and "pass --lab NAME" in err
-    assert main([*report, "--lab", "tp8_unanswerable"]) == 0
-    assert rows(graded / "grades" / "grades.csv")["s5"]["late_penalty"] == "0"
+    assert main([*report, "--lab", "tp7_qa"]) == 0
+    capsys.readouterr()
+    # the wrong lab named: its 14 points are not these grades' 30, which the error says
+    assert main([*report, "--lab", "tp8_unanswerable"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "points = 14, but the graded notebooks are out of 30" in err
+    # nothing rewritten by the refused report: TP7's penalty stands
+    assert rows(graded / "grades" / "grades.csv")["s5"]["late_penalty"] == "6"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from pathlib import Path
 
-from ..model.result import StudentResult
+from ..model.result import StudentResult, format_points
 from .adjustments import (
     ADJUSTMENTS_FILE,
     Adjustment,
@@ -27,7 +27,7 @@ from .adjustments import (
     check_orphans,
     read_adjustments,
 )
-from .course import COURSE_FILE, Course, read_course
+from .course import COURSE_FILE, Course, CourseError, read_course
 from .late import Lateness, SubmittedAt, lateness, parse_moment
 
 
@@ -79,6 +79,8 @@ def final_grades(
     if week.adjustments:
         check_orphans(week.adjustments_path or Path("adjustments.csv"), week.adjustments, results)
     lab = week.course.lab(week.lab) if week.course else None
+    if lab is not None:
+        _check_points(week.course, lab, results)
     grades = {}
     for result in results:
         points, total, applied = apply_adjustments(result, week.adjustments)
@@ -97,6 +99,18 @@ def final_grades(
             result.max_score,
         )
     return grades
+
+
+def _check_points(course: Course, lab, results: list[StudentResult]) -> None:
+    """A penalty in per cent is a share of the course file's ``points`` while the grade is in
+    the notebook's: they must be the same number, or every late penalty would be off."""
+    totals = sorted({result.max_score for result in results if result.max_score})
+    if totals and totals != [lab.points]:
+        found = " / ".join(format_points(t) for t in totals)
+        raise CourseError(
+            f"{course.path}: [labs.{lab.name}] says points = {format_points(lab.points)}, but "
+            f"the graded notebooks are out of {found}; set points = {found} in the course file."
+        )
 
 
 def submitted_of(result: StudentResult, course: Course | None = None) -> SubmittedAt:
