@@ -16,11 +16,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tp_helpers.grading.engine.policy import grading_env
-from tp_helpers.grading.model.source import ExerciseCell, Region, read_source, substitute
+from tp_helpers.grading.model.source import (
+    ExerciseCell,
+    Region,
+    read_source,
+    reindent,
+    substitute,
+)
 from tp_helpers.runner import write_kernelspec
 
+from . import mutants, mutants_tp8
 from .kernel import KernelSession
-from .mutants import Mutant
+from .mistakes import Mutant
+
+REPO = Path(__file__).resolve().parents[2]
+
+#: each lab's mutants, by the name of its source notebook in solutions/
+LABS: dict[str, tuple[Mutant, ...]] = {
+    "tp7_qa": mutants.MUTANTS,
+    "tp8_unanswerable": mutants_tp8.MUTANTS,
+}
 
 
 @dataclass
@@ -35,15 +50,21 @@ class MutantError(Exception):
 
 
 def mutate(region: Region, mutant: Mutant) -> Region:
-    text = "\n".join(region.lines)
+    """The region with the mutant's mistake in it, at the region's own indentation.
+
+    Mistakes are written as if the START marker stood at the left margin, so that one mistake
+    serves every exercise that repeats the same code at another depth.
+    """
+    text = "\n".join(reindent(region, ""))
     if text.count(mutant.old) != 1:
         raise MutantError(
             f"mutant {mutant.exercise} {mutant.name!r}: {mutant.old!r} occurs "
-            f"{text.count(mutant.old)} times in the region; fix tests/mutation/mutants.py"
+            f"{text.count(mutant.old)} times in the region; fix its lab's table in tests/mutation/"
         )
-    return Region(
-        region.exercise_id, region.indent, tuple(text.replace(mutant.old, mutant.new).split("\n"))
+    at_margin = Region(
+        region.exercise_id, "", tuple(text.replace(mutant.old, mutant.new).split("\n"))
     )
+    return Region(region.exercise_id, region.indent, tuple(reindent(at_margin, region.indent)))
 
 
 def run_mutants(
@@ -89,6 +110,16 @@ def run_mutants(
                         )
                         kernel.run(step.source)  # restore the state later cells need
     return results
+
+
+def lab_source(lab: str) -> Path:
+    """The source notebook of ``lab`` (a key of :data:`LABS`)."""
+    return REPO / "solutions" / f"{lab}.ipynb"
+
+
+def run_lab(lab: str, threads: int = 2, timeout: float = 120) -> list[MutantResult]:
+    """Every mutant of ``lab`` tried on its source notebook."""
+    return run_mutants(lab_source(lab), LABS[lab], threads, timeout)
 
 
 def report(results: list[MutantResult]) -> str:
