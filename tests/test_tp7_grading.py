@@ -34,7 +34,7 @@ BROKEN = {  # exercise -> mutant name; cell-mates in brackets
     "07": "missing - 1",  # [05, 06]
     "10": "question sequence id",  # [08, 09, 11, 12]
     "12": "missing + 1",  # [08-11]
-    "19": "< for <=",  # [18]
+    "19": ">= for >",  # [18]
     "22": "question offsets kept",  # [20, 21]
     "26": "length without + 1",  # [24, 25]
     "28": "question tokens kept",  # [27, 29]
