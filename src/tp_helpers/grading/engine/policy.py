@@ -10,6 +10,7 @@ notebooks.md.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -419,9 +420,7 @@ def share_resources(folder: Path, isolation: Isolation) -> dict[str, str]:
     source = cache_root()
     if not isolation.user:
         return {"TP_DATA_DIR": str(source)}
-    # every lab's dataset that is built (a missing one is built by the runs in their scratch:
-    # slower, still offline)
-    datasets = [source / name for name in DATASET_NAMES.values() if (source / name).is_dir()]
+    datasets = _built_datasets(source, DATASET_NAMES)
     if not datasets:
         return {}
     target = folder / "tp_data"
@@ -430,6 +429,22 @@ def share_resources(folder: Path, isolation: Isolation) -> dict[str, str]:
     for path in [target, *target.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     return {"TP_DATA_DIR": str(target)}
+
+
+def _built_datasets(source: Path, names: dict[str, str]) -> list[Path]:
+    """Every lab's offline dataset folder under ``source``, built here first where missing.
+
+    Runs with a uid of their own cannot build a missing one: the shared folder is the grader's
+    and read-only to them, so from a cold cache every student whose code loads the data (a
+    region not word for word the solution's) failed with ``FileNotFoundError``. Building takes
+    seconds, once per cache. A cache the grader cannot write keeps what it has."""
+    from ...data import offline_dataset_path
+    from ...errors import TPError
+
+    for version in names:
+        with contextlib.suppress(TPError, OSError):
+            offline_dataset_path(source, version=version)
+    return [source / name for name in names.values() if (source / name).is_dir()]
 
 
 def _user_base() -> str | None:
