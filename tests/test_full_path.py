@@ -273,6 +273,11 @@ def test_tp8_reference_values_are_those_the_stand_in_keeps():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("TP_ALL_PROFILES") != "1",
+    reason="TP8's full path costs CI 70 s, on the code path of TP7's (same Hub calls, model "
+    "and Trainer; other rows): TP_ALL_PROFILES=1 runs it, as the GitHub workflow does",
+)
 def test_tp8_solution_runs_against_the_hub_stand_ins(hub_root, tmp_path):
     """The second lab's full profile: ``rajpurkar/squad_v2`` and DistilBERT through the Hub's
     API, every check passing, training capped at 2 steps as when autograding."""
