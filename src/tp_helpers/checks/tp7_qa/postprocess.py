@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -40,9 +42,14 @@ def _check_nbest(exercise_id, indexes, logits, name, logits_name, n_best_size):
     )
 
 
+def _check_starts_and_ends(exercise_id, start_indexes, end_indexes, start_logits, end_logits, n):
+    """18 and 24 ask for the same thing: the n best starts and the n best ends, best first."""
+    _check_nbest(exercise_id, start_indexes, start_logits, "start_indexes", "start_logits", n)
+    _check_nbest(exercise_id, end_indexes, end_logits, "end_indexes", "end_logits", n)
+
+
 def ex18(start_indexes, end_indexes, start_logits, end_logits, n_best_size) -> None:
-    _check_nbest("18", start_indexes, start_logits, "start_indexes", "start_logits", n_best_size)
-    _check_nbest("18", end_indexes, end_logits, "end_indexes", "end_logits", n_best_size)
+    _check_starts_and_ends("18", start_indexes, end_indexes, start_logits, end_logits, n_best_size)
     _passed("18", f"the {n_best_size} best start and end positions, best first.")
 
 
@@ -54,72 +61,47 @@ def ex19(candidates, start_indexes, end_indexes) -> None:
 
 
 def ex24(start_indexes, end_indexes, start_logits, end_logits, n_best_size) -> None:
-    _check_nbest("24", start_indexes, start_logits, "start_indexes", "start_logits", n_best_size)
-    _check_nbest("24", end_indexes, end_logits, "end_indexes", "end_logits", n_best_size)
+    _check_starts_and_ends("24", start_indexes, end_indexes, start_logits, end_logits, n_best_size)
     _passed("24", f"the {n_best_size} best start and end positions of the feature, best first.")
 
 
 # ----------------------------------------------------------------------------------------------
 # 25-26: valid candidates of one feature
 # ----------------------------------------------------------------------------------------------
-def _candidates(
-    start_indexes,
-    end_indexes,
-    offset_mapping,
-    context,
-    start_logits,
-    end_logits,
-    max_answer_length,
-    *,
-    keep_outside=False,
-    keep_reversed=False,
-):
+class _Feature(NamedTuple):
+    """What the check cells of 25 and 26 pass after ``valid_answers``, in that order: one
+    feature's n-best positions and what its candidates are read from."""
+
+    start_indexes: Sequence[int]
+    end_indexes: Sequence[int]
+    offset_mapping: Sequence
+    context: str
+    start_logits: Sequence[float]
+    end_logits: Sequence[float]
+    max_answer_length: int
+
+
+def _candidates(feature: _Feature):
+    offsets = feature.offset_mapping
     found = []
-    for s in start_indexes:
-        for e in end_indexes:
-            outside = (
-                s >= len(offset_mapping)
-                or e >= len(offset_mapping)
-                or offset_mapping[s] is None
-                or offset_mapping[e] is None
-            )
-            if outside and not keep_outside:
+    for s in feature.start_indexes:
+        for e in feature.end_indexes:
+            if s >= len(offsets) or e >= len(offsets) or offsets[s] is None or offsets[e] is None:
                 continue
-            if (e < s or e - s + 1 > max_answer_length) and not keep_reversed:
+            if e < s or e - s + 1 > feature.max_answer_length:
                 continue
-            if outside:
-                found.append(None)
-                continue
-            text = context[offset_mapping[s][0] : offset_mapping[e][1]]
-            found.append((round(float(start_logits[s] + end_logits[e]), 4), text))
+            text = feature.context[offsets[s][0] : offsets[e][1]]
+            found.append((round(float(feature.start_logits[s] + feature.end_logits[e]), 4), text))
     return found
 
 
-def _check_candidates(
-    exercise_id,
-    valid_answers,
-    start_indexes,
-    end_indexes,
-    offset_mapping,
-    context,
-    start_logits,
-    end_logits,
-    max_answer_length,
-):
-    expected = sorted(
-        _candidates(
-            start_indexes,
-            end_indexes,
-            offset_mapping,
-            context,
-            start_logits,
-            end_logits,
-            max_answer_length,
-        )
-    )
+def _check_candidates(exercise_id, valid_answers, feature: _Feature):
+    """25 and 26 are two tests of one loop: both compare what it keeps with the same list."""
+    context = feature.context
+    expected = sorted(_candidates(feature))
     found = sorted((round(float(a["score"]), 4), a["text"]) for a in valid_answers)
     if found == expected:
-        return len(found)
+        return
     found_texts = {text for _, text in found}
     if any(text not in context for text in found_texts):
         advice = "a candidate is not a piece of the context: skip positions whose offset is None."
@@ -144,52 +126,17 @@ def _check_candidates(
     )
 
 
-def ex25(
-    valid_answers,
-    start_indexes,
-    end_indexes,
-    offset_mapping,
-    context,
-    start_logits,
-    end_logits,
-    max_answer_length,
-) -> None:
-    _check_candidates(
-        "25",
-        valid_answers,
-        start_indexes,
-        end_indexes,
-        offset_mapping,
-        context,
-        start_logits,
-        end_logits,
-        max_answer_length,
-    )
+def ex25(valid_answers, *feature) -> None:
+    """``feature``: what the check cell passes after ``valid_answers`` (see ``_Feature``)."""
+    _check_candidates("25", valid_answers, _Feature(*feature))
     _passed("25", "the candidates are exactly the pairs with both ends inside the context.")
 
 
-def ex26(
-    valid_answers,
-    start_indexes,
-    end_indexes,
-    offset_mapping,
-    context,
-    start_logits,
-    end_logits,
-    max_answer_length,
-) -> None:
-    _check_candidates(
-        "26",
-        valid_answers,
-        start_indexes,
-        end_indexes,
-        offset_mapping,
-        context,
-        start_logits,
-        end_logits,
-        max_answer_length,
-    )
-    _passed("26", f"no candidate is reversed or longer than {max_answer_length} tokens.")
+def ex26(valid_answers, *feature) -> None:
+    """``feature``: as for ``ex25``."""
+    feature = _Feature(*feature)
+    _check_candidates("26", valid_answers, feature)
+    _passed("26", f"no candidate is reversed or longer than {feature.max_answer_length} tokens.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -309,14 +256,20 @@ _SCENARIOS = {  # scenario -> (exercise, situation, advice)
 }
 
 
+#: the scenarios of each exercise: its check cell's (on rows 0-3), then its hidden test's (4-15)
+_VISIBLE = {"27": ["worst"], "28": ["question"], "29": ["reversed", "single_token"]}
+_HIDDEN = {
+    "27": ["worst"],
+    "28": ["question", "out_of_range"],
+    "29": ["reversed", "single_token", "too_long"],
+}
+
+
 def _postprocess_check(
-    exercise_id,
-    postprocess_qa_predictions,
-    validation_dataset,
-    validation_features,
-    rows,
-    scenarios,
+    exercise_id, postprocess_qa_predictions, validation_dataset, validation_features, hidden=False
 ):
+    rows = _post_rows(validation_dataset, 4, 12) if hidden else _post_rows(validation_dataset)
+    scenarios = (_HIDDEN if hidden else _VISIBLE)[exercise_id]
     rng = np.random.default_rng(0)
     for scenario in scenarios:
         _, situation, advice = _SCENARIOS[scenario]
@@ -359,54 +312,27 @@ def _post_rows(validation_dataset, start=0, count=4):
 
 
 def ex27(postprocess_qa_predictions, validation_dataset, validation_features) -> None:
-    _postprocess_check(
-        "27",
-        postprocess_qa_predictions,
-        validation_dataset,
-        validation_features,
-        _post_rows(validation_dataset),
-        ["worst"],
-    )
+    _postprocess_check("27", postprocess_qa_predictions, validation_dataset, validation_features)
     _passed("27", "the best-scoring gold spans are found.")
 
 
 def ex28(postprocess_qa_predictions, validation_dataset, validation_features) -> None:
-    _postprocess_check(
-        "28",
-        postprocess_qa_predictions,
-        validation_dataset,
-        validation_features,
-        _post_rows(validation_dataset),
-        ["question"],
-    )
+    _postprocess_check("28", postprocess_qa_predictions, validation_dataset, validation_features)
     _passed("28", "spans on question and special tokens are skipped.")
 
 
 def ex29(postprocess_qa_predictions, validation_dataset, validation_features) -> None:
-    _postprocess_check(
-        "29",
-        postprocess_qa_predictions,
-        validation_dataset,
-        validation_features,
-        _post_rows(validation_dataset),
-        ["reversed", "single_token"],
-    )
+    _postprocess_check("29", postprocess_qa_predictions, validation_dataset, validation_features)
     _passed("29", "reversed spans are skipped; one-token answers are kept.")
 
 
 def postprocess_hidden(
     exercise_id, postprocess_qa_predictions, validation_dataset, validation_features
 ) -> None:
-    scenarios = {
-        "27": ["worst"],
-        "28": ["question", "out_of_range"],
-        "29": ["reversed", "single_token", "too_long"],
-    }[exercise_id]
     _postprocess_check(
         exercise_id,
         postprocess_qa_predictions,
         validation_dataset,
         validation_features,
-        _post_rows(validation_dataset, 4, 12),
-        scenarios,
+        hidden=True,
     )
