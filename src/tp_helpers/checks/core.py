@@ -60,6 +60,29 @@ class Hint:
     hint: str
 
 
+#: the entries every lab's hint table starts with: the failures :class:`ExerciseCheck` turns
+#: a missing variable, a stub left in place or an error into, and a reference value missed
+COMMON_HINTS = {
+    "missing_variable": Hint(
+        "`{name}` does not exist yet.",
+        "run the exercise cell above (and every cell before it) without error, then this one.",
+    ),
+    "not_done": Hint(
+        "your code, in place of the `raise NotImplementedError(...)` line.",
+        "write the exercise between its START and END lines, run that cell, then this check.",
+    ),
+    "raised": Hint(
+        "your code raised an error while the check ran it.",
+        "read the error above (`found`); run your function on a small input to see where.",
+    ),
+    "reference": Hint(
+        "the {profile} profile's reference value is {reference}.",
+        "use the values of `profile` (never typed-in numbers) and compare your code with the "
+        "instructions.",
+    ),
+}
+
+
 @dataclass
 class Verdict:
     exercise: str

@@ -7,7 +7,7 @@ values the check saw. Edit wording here, not in the checks.
 
 from __future__ import annotations
 
-from ..core import Hint
+from ..core import COMMON_HINTS, Hint
 
 TITLES = {
     "01": "load a slice of each split",
@@ -27,24 +27,7 @@ TITLES = {
 }
 
 HINTS = {
-    # generic (core.ExerciseCheck uses the first three)
-    "missing_variable": Hint(
-        "`{name}` does not exist yet.",
-        "run the exercise cell above (and every cell before it) without error, then this one.",
-    ),
-    "not_done": Hint(
-        "your code, in place of the `raise NotImplementedError(...)` line.",
-        "write the exercise between its START and END lines, run that cell, then this check.",
-    ),
-    "raised": Hint(
-        "your code raised an error while the check ran it.",
-        "read the error above (`found`); run your function on a small input to see where.",
-    ),
-    "reference": Hint(
-        "the {profile} profile's reference value is {reference}.",
-        "use the values of `profile` (never typed-in numbers) and compare your code with the "
-        "instructions.",
-    ),
+    **COMMON_HINTS,
     # 01
     "ex01.type": Hint(
         "`train_dataset` and `validation_dataset` should be two `datasets.Dataset` objects.",
