@@ -6,7 +6,9 @@ the student notebook with every exercise typed in but one left blank (that exerc
 lost), two students who test isolation (one plants traces of its run everywhere a run could
 reach; the other, graded after it, fails any exercise where it finds one) and two who tamper (a
 check cell edited, a check function replaced, each beside a wrong answer the tampering would
-hide). The same results then go back to Canvas, into TP8's own gradebook column.
+hide), and one whose exercise 01 is right but written another way than the solution (its run
+loads the data itself). The same results then go back to Canvas, into TP8's own gradebook
+column; the Gradescope autograder built for TP8 is checked beside them.
 
 The file names Canvas keeps are the students' own (``notebook.ipynb``): the course holds two
 labs, so `tp-course grade` must find the lab from the checks each notebook imports. The datasets
@@ -15,7 +17,8 @@ cache left threads in the zygote and failed every student).
 
 Grading the fourteen blanks costs minutes on 2 cores: by default the run grades a sample of three
 (a cell shared with other exercises, the training cell, the F1-by-threshold sweep) and skips the
-others with the reason; ``TP_WHOLE_CLASS=1`` grades all fourteen (the GitHub workflow sets it).
+others with the reason; ``TP_WHOLE_CLASS=1`` grades all fourteen (the GitHub workflow sets it),
+and runs the Gradescope autograder's own script on a notebook of the class (about a minute).
 """
 
 from __future__ import annotations
@@ -127,7 +130,7 @@ OWN_01 = [
     "validation_dataset = load_dataset(profile.dataset, split=profile.validation_split)",
 ]
 
-# --- the submissions
+# --- the submissions ------------------------------------------------------------------------------
 
 
 def _solution_regions() -> dict[str, Region]:
@@ -263,7 +266,7 @@ def exercises_of(out: Path, scenario: str) -> list[dict]:
     return json.loads((out / "results" / f"{USERS[scenario]}.json").read_text())["exercises"]
 
 
-# --- full, zero
+# --- full, zero -----------------------------------------------------------------------------------
 
 
 def test_the_solution_scores_full_marks_and_the_page_names_the_lab(class_run):
@@ -294,7 +297,7 @@ def test_the_untouched_student_notebook_scores_zero(class_run):
     assert float(row["score"]) == 0 and set(points(row).values()) == {0.0}
 
 
-# --- each blank costs its own exercise
+# --- each blank costs its own exercise ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
@@ -391,7 +394,7 @@ def test_tampering_is_detected_and_costs_the_exercise_it_would_hide(
     assert hint.startswith("tampered:"), hint
 
 
-# --- Canvas: the grades in TP8's own column
+# --- Canvas: the grades in TP8's own column -------------------------------------------------------
 
 
 def canvas_gradebook(path: Path, students: dict[str, str]) -> Path:
