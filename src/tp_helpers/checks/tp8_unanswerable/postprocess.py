@@ -128,71 +128,57 @@ def _check(
     return sum(len(v) for v in nulls.values())
 
 
+#: the hidden tests' windows: (tokenizer padding on the left, max_length, doc_stride, first row)
+_HIDDEN_WINDOWS = {
+    "08": ((True, 48, 12, 10), (False, 64, 16, 20), (True, 128, 32, 30)),
+    "09": ((False, 48, 12, 10), (True, 64, 16, 20)),
+}
+
+
+def _visible(exercise, spread, postprocess_with_null, prepare, tokenizer, validation) -> int:
+    """The check cell's test: 64-token windows, padding on the left."""
+    rows = _rows(validation, tokenizer, 64)
+    tok = left_padding(tokenizer)
+    return _check(exercise, postprocess_with_null, prepare, tok, rows, 64, 16, spread=spread)
+
+
+def _hidden(exercise, spread, postprocess_with_null, prepare, tokenizer, validation) -> None:
+    """The same test on other windows, padding on either side."""
+    for left, max_length, doc_stride, start in _HIDDEN_WINDOWS[exercise]:
+        rows = _rows(validation, tokenizer, max_length, start)
+        tok = left_padding(tokenizer) if left else tokenizer
+        _check(
+            exercise,
+            postprocess_with_null,
+            prepare,
+            tok,
+            rows,
+            max_length,
+            doc_stride,
+            spread=spread,
+        )
+
+
 def ex08(postprocess_with_null, prepare_validation_features, tokenizer, validation_dataset):
-    rows = _rows(validation_dataset, tokenizer, 64)
-    n = _check(
-        "08",
-        postprocess_with_null,
-        prepare_validation_features,
-        left_padding(tokenizer),
-        rows,
-        64,
-        16,
-        spread=False,
-    )
+    args = (postprocess_with_null, prepare_validation_features, tokenizer, validation_dataset)
+    n = _visible("08", False, *args)
     passed("08", f"the null score of each of {n} windows is read on its own [CLS].")
 
 
 def ex08_hidden(postprocess_with_null, prepare_validation_features, tokenizer, validation_dataset):
-    for tok, max_length, doc_stride, start in (
-        (left_padding(tokenizer), 48, 12, 10),
-        (tokenizer, 64, 16, 20),
-        (left_padding(tokenizer), 128, 32, 30),
-    ):
-        rows = _rows(validation_dataset, tokenizer, max_length, start)
-        _check(
-            "08",
-            postprocess_with_null,
-            prepare_validation_features,
-            tok,
-            rows,
-            max_length,
-            doc_stride,
-            spread=False,
-        )
+    args = (postprocess_with_null, prepare_validation_features, tokenizer, validation_dataset)
+    _hidden("08", False, *args)
 
 
 def ex09(postprocess_with_null, prepare_validation_features, tokenizer, validation_dataset):
-    rows = _rows(validation_dataset, tokenizer, 64)
-    _check(
-        "09",
-        postprocess_with_null,
-        prepare_validation_features,
-        left_padding(tokenizer),
-        rows,
-        64,
-        16,
-        spread=True,
-    )
+    args = (postprocess_with_null, prepare_validation_features, tokenizer, validation_dataset)
+    _visible("09", True, *args)
     passed("09", "each row's null score is the lowest of its windows'.")
 
 
 def ex09_hidden(postprocess_with_null, prepare_validation_features, tokenizer, validation_dataset):
-    for tok, max_length, doc_stride, start in (
-        (tokenizer, 48, 12, 10),
-        (left_padding(tokenizer), 64, 16, 20),
-    ):
-        rows = _rows(validation_dataset, tokenizer, max_length, start)
-        _check(
-            "09",
-            postprocess_with_null,
-            prepare_validation_features,
-            tok,
-            rows,
-            max_length,
-            doc_stride,
-            spread=True,
-        )
+    args = (postprocess_with_null, prepare_validation_features, tokenizer, validation_dataset)
+    _hidden("09", True, *args)
 
 
 # ------------------------------------------------------------------------------------------------
