@@ -3,11 +3,14 @@ tokenised features, computed without re-doing the exercises."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ...metrics.squad import normalize_answer
 from ..core import Lab
+from ..rows import (
+    SQUAD_COLUMNS,  # noqa: F401 (the checks import it from here)
+    plain_ids,
+)
 from .hints import HINTS, TITLES
 
 LAB = Lab("tp7_qa", TITLES, HINTS)
@@ -20,7 +23,6 @@ PAIR = (
     "Hi, I would love to test the tokenizer.",
     "Sure, go ahead and verify that english = ENGLISH = ENglISh.",
 )
-SQUAD_COLUMNS = ["id", "title", "context", "question", "answers"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -36,10 +38,6 @@ def _sequence_ids(encoding, i: int) -> list:
 
 def _positions(sequence_ids: list, value) -> list[int]:
     return [k for k, s in enumerate(sequence_ids) if s == value]
-
-
-def _plain_ids(tokenizer, text: str) -> list[int]:
-    return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
 def _windows_of(tokenizer, encoding, rows: list[dict], max_length: int, doc_stride: int):
@@ -59,7 +57,7 @@ def _windows_of(tokenizer, encoding, rows: list[dict], max_length: int, doc_stri
         per_row.setdefault(row_of[i], []).append(i)
     for row_index, row in enumerate(rows):
         features = per_row.get(row_index, [])
-        question_ids = _plain_ids(tokenizer, row["question"].lstrip())
+        question_ids = plain_ids(tokenizer, row["question"].lstrip())
         context = tokenizer(row["context"], add_special_tokens=False, return_offsets_mapping=True)
         context_ids, context_offsets = context["input_ids"], context["offset_mapping"]
         position = 0
@@ -107,7 +105,7 @@ def _row_of_features(encoding, rows, tokenizer, n_features) -> list[int]:
     mapping = encoding.get("overflow_to_sample_mapping") if hasattr(encoding, "get") else None
     if mapping is not None and len(mapping) == n_features:
         return [int(m) for m in mapping]
-    questions = [_plain_ids(tokenizer, row["question"].lstrip()) for row in rows]
+    questions = [plain_ids(tokenizer, row["question"].lstrip()) for row in rows]
     context_id = _context_id(tokenizer)
     result, current = [], 0
     for i in range(n_features):
@@ -136,23 +134,8 @@ def _answer_span(row: dict) -> tuple[int, int, str]:
 
 def _same_text(tokenizer, decoded: str, answer: str) -> bool:
     """Compare a decoded span with an answer the way the uncased tokenizer sees it."""
-    expected = tokenizer.decode(_plain_ids(tokenizer, answer))
+    expected = tokenizer.decode(plain_ids(tokenizer, answer))
     return normalize_answer(decoded) == normalize_answer(expected)
-
-
-def _rows(dataset, indices) -> list[dict]:
-    return [dict(dataset[int(i)]) for i in indices]
-
-
-def _batch(rows: list[dict]) -> dict[str, list]:
-    return {key: [copy.deepcopy(row[key]) for row in rows] for key in rows[0]}
-
-
-def _left_padding(tokenizer):
-    """A copy of the tokenizer that pads on the left, as a few checkpoints do."""
-    left = copy.deepcopy(tokenizer)
-    left.padding_side = "left"
-    return left
 
 
 class _CountingTokenizer:
@@ -167,15 +150,3 @@ class _CountingTokenizer:
 
     def __getattr__(self, name: str):
         return getattr(self._tokenizer, name)
-
-
-def _long_rows(dataset, tokenizer, max_length: int, count: int, start: int = 0) -> list[int]:
-    """Indices of rows whose question + context overflow ``max_length`` (from ``start`` on)."""
-    found = []
-    for i in range(start, len(dataset)):
-        row = dataset[i]
-        if len(_plain_ids(tokenizer, row["question"] + " " + row["context"])) + 3 > max_length:
-            found.append(i)
-            if len(found) == count:
-                break
-    return found

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from ..rows import batch, left_padding, long_rows, rows_of
 from ._lab import (
     LAB,
-    _batch,
     _context_id,
     _CountingTokenizer,
     _expect,
-    _left_padding,
-    _long_rows,
     _passed,
-    _rows,
     _sequence_ids,
 )
 from .windows import _check_feature_windows, _expected_columns
@@ -22,7 +19,7 @@ from .windows import _check_feature_windows, _expected_columns
 # ----------------------------------------------------------------------------------------------
 def _validation_features(function, tokenizer, rows, max_length, doc_stride):
     counting = _CountingTokenizer(tokenizer)
-    features = function(_batch(rows), counting, max_length, doc_stride)
+    features = function(batch(rows), counting, max_length, doc_stride)
     return features, counting.calls
 
 
@@ -95,8 +92,8 @@ def _check_validation(exercise_id, function, tokenizer, rows, max_length, doc_st
 
 
 def _visible_validation_rows(validation_dataset, tokenizer, max_length):
-    long_rows = _long_rows(validation_dataset, tokenizer, max_length, 2)
-    return _rows(validation_dataset, sorted(set(range(4)) | set(long_rows)))
+    overflowing = long_rows(validation_dataset, tokenizer, max_length, 2)
+    return rows_of(validation_dataset, sorted(set(range(4)) | set(overflowing)))
 
 
 def _validation_check(exercise_id, function, tokenizer, validation_dataset, max_length, doc_stride):
@@ -136,9 +133,9 @@ def validation_hidden(
 ) -> None:
     """Other rows, other window sizes and a tokenizer padding on the left."""
     cases = [
-        (tokenizer, _rows(validation_dataset, range(10, 22)), 64, 16),
-        (_left_padding(tokenizer), _rows(train_dataset, range(12)), 128, 32),
-        (tokenizer, _rows(train_dataset, range(12)), 384, 128),
+        (tokenizer, rows_of(validation_dataset, range(10, 22)), 64, 16),
+        (left_padding(tokenizer), rows_of(train_dataset, range(12)), 128, 32),
+        (tokenizer, rows_of(train_dataset, range(12)), 384, 128),
     ]
     for tok, rows, max_length, doc_stride in cases:
         _check_validation(

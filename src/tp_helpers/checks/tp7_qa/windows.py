@@ -8,18 +8,14 @@ import numpy as np
 
 from ...metrics.squad import normalize_answer
 from ..core import CheckFailed
+from ..rows import batch, left_padding, long_rows, plain_ids, rows_of
 from ._lab import (
     LAB,
     _answer_span,
-    _batch,
     _context_id,
     _expect,
-    _left_padding,
-    _long_rows,
     _passed,
-    _plain_ids,
     _positions,
-    _rows,
     _same_text,
     _sequence_ids,
     _WindowError,
@@ -56,13 +52,13 @@ def _check_long_windows(exercise_id, encoding, long_example, tokenizer, max_leng
         lengths,
         max_length=max_length,
     )
-    question_ids = _plain_ids(tokenizer, long_example["question"].lstrip())
+    question_ids = plain_ids(tokenizer, long_example["question"].lstrip())
     first = list(encoding["input_ids"][0])
     _expect(
         first[1 : 1 + len(question_ids)] == question_ids,
         exercise_id,
         "ex03.example"
-        if _plain_ids(tokenizer, long_example["context"])[:3] != first[1:4]
+        if plain_ids(tokenizer, long_example["context"])[:3] != first[1:4]
         else "ex03.question",
         tokenizer.decode(first[:12]) + " ...",
     )
@@ -222,7 +218,7 @@ def ex07(labels, tokenized_long_example, long_example, tokenizer) -> None:
 # 08-12: prepare_train_features
 # ----------------------------------------------------------------------------------------------
 def _train_features(function, tokenizer, rows, max_length, doc_stride):
-    return function(_batch(rows), tokenizer, max_length, doc_stride)
+    return function(batch(rows), tokenizer, max_length, doc_stride)
 
 
 def _check_feature_windows(exercise_id, prefix, features, tokenizer, rows, max_length, doc_stride):
@@ -312,9 +308,9 @@ def _check_labels(exercise_id, features, windows, tokenizer, rows, only=None):
 
 
 def _visible_train_rows(train_dataset, tokenizer, max_length):
-    return _rows(
+    return rows_of(
         train_dataset,
-        sorted(set(range(5)) | set(_long_rows(train_dataset, tokenizer, max_length, 2))),
+        sorted(set(range(5)) | set(long_rows(train_dataset, tokenizer, max_length, 2))),
     )
 
 
@@ -323,7 +319,7 @@ def ex08(prepare_train_features, tokenizer, train_dataset, max_length, doc_strid
     features = _train_features(prepare_train_features, tokenizer, rows, max_length, doc_stride)
     _check_feature_windows("08", "ex08", features, tokenizer, rows, max_length, doc_stride)
     first_five = _train_features(
-        prepare_train_features, tokenizer, _rows(train_dataset, range(5)), max_length, doc_stride
+        prepare_train_features, tokenizer, rows_of(train_dataset, range(5)), max_length, doc_stride
     )
     shape = list(np.array(first_five["input_ids"]).shape)
     LAB.check_reference(profile, "08", "ex08.shape", shape, "reference")
@@ -336,11 +332,11 @@ def ex08(prepare_train_features, tokenizer, train_dataset, max_length, doc_strid
 
 def ex08_hidden(prepare_train_features, tokenizer, train_dataset) -> None:
     """Left padding (context first) and the full profile's windows."""
-    left = _left_padding(tokenizer)
-    rows = _rows(train_dataset, _long_rows(train_dataset, tokenizer, 128, 3))
+    left = left_padding(tokenizer)
+    rows = rows_of(train_dataset, long_rows(train_dataset, tokenizer, 128, 3))
     features = _train_features(prepare_train_features, left, rows, 128, 32)
     _check_feature_windows("08", "ex08", features, left, rows, 128, 32)
-    rows = _rows(train_dataset, _long_rows(train_dataset, tokenizer, 384, 2))
+    rows = rows_of(train_dataset, long_rows(train_dataset, tokenizer, 384, 2))
     features = _train_features(prepare_train_features, tokenizer, rows, 384, 128)
     _check_feature_windows("08", "ex08", features, tokenizer, rows, 384, 128)
 
@@ -380,7 +376,7 @@ def ex09_hidden(prepare_train_features, tokenizer, train_dataset, max_length, do
     """A row without an answer among rows with one, and with a left-padding tokenizer."""
     rows = _visible_train_rows(train_dataset, tokenizer, max_length)
     rows[1] = _without_answer(rows[1])
-    for tok in (tokenizer, _left_padding(tokenizer)):
+    for tok in (tokenizer, left_padding(tokenizer)):
         features = _skipping_rows_without_answer(
             prepare_train_features, tok, rows, max_length, doc_stride
         )
@@ -435,13 +431,13 @@ def labels_hidden(
 ) -> None:
     """Rows the student never saw: other splits, window sizes, padding side, window-edge rows."""
     only = {"10": "window", "11": "cls", "12": "span"}[exercise_id]
-    long_rows = _rows(train_dataset, _long_rows(train_dataset, tokenizer, 128, 6, start=10))
+    overflowing = rows_of(train_dataset, long_rows(train_dataset, tokenizer, 128, 6, start=10))
     cases = [
-        (tokenizer, _rows(validation_dataset, range(12)), 128, 32),
-        (_left_padding(tokenizer), _rows(train_dataset, range(20, 32)), 128, 32),
-        (_left_padding(tokenizer), long_rows, 64, 16),
-        (tokenizer, _rows(train_dataset, range(12)), 384, 128),
-        (tokenizer, _rows(train_dataset, range(12)), 64, 16),
+        (tokenizer, rows_of(validation_dataset, range(12)), 128, 32),
+        (left_padding(tokenizer), rows_of(train_dataset, range(20, 32)), 128, 32),
+        (left_padding(tokenizer), overflowing, 64, 16),
+        (tokenizer, rows_of(train_dataset, range(12)), 384, 128),
+        (tokenizer, rows_of(train_dataset, range(12)), 64, 16),
     ]
     for tok, rows, max_length, doc_stride in cases:
         _labels_check(exercise_id, only, prepare_train_features, tok, rows, max_length, doc_stride)
@@ -462,7 +458,7 @@ def labels_hidden(
         "context": filler,
         "answers": {},
     }
-    budget = 40 - len(_plain_ids(tokenizer, row["question"])) - 3
+    budget = 40 - len(plain_ids(tokenizer, row["question"])) - 3
     words = filler.split()[: budget - 1]
     context = " ".join(words) + " Lyon and later the painter moved away again for a few years."
     row = dict(
