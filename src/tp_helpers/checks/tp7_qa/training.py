@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..arguments import compared, reports_nowhere
 from ._lab import LAB, _expect, _passed
 
 
@@ -35,9 +36,14 @@ def ex14(model, profile) -> None:
     _passed("14", f"{type(model).__name__} with a qa_outputs head of 2 outputs.")
 
 
-_ARGUMENTS = (  # (TrainingArguments attribute, profile attribute or fixed value, advice)
-    ("eval_strategy", "epoch", 'evaluate once per epoch: `eval_strategy="epoch"`.'),
-    ("logging_strategy", "epoch", 'log the training loss each epoch: `logging_strategy="epoch"`.'),
+#: (TrainingArguments attribute, profile attribute or a fixed value in a 1-tuple, advice)
+_ARGUMENTS = (
+    ("eval_strategy", ("epoch",), 'evaluate once per epoch: `eval_strategy="epoch"`.'),
+    (
+        "logging_strategy",
+        ("epoch",),
+        'log the training loss each epoch: `logging_strategy="epoch"`.',
+    ),
     ("learning_rate", "learning_rate", "use `profile.learning_rate`."),
     ("per_device_train_batch_size", "train_batch_size", "use `profile.train_batch_size`."),
     ("per_device_eval_batch_size", "eval_batch_size", "use `profile.eval_batch_size`."),
@@ -48,26 +54,16 @@ _ARGUMENTS = (  # (TrainingArguments attribute, profile attribute or fixed value
     ("fp16", "fp16", "pass `fp16=profile.fp16`."),
     ("bf16", "bf16", "pass `bf16=profile.bf16`."),
     ("seed", "seed", "pass `seed=profile.seed`."),
-    ("save_strategy", "no", 'no checkpoints: `save_strategy="no"`.'),
-    ("disable_tqdm", False, "show the progress table: `disable_tqdm=False`."),
+    ("save_strategy", ("no",), 'no checkpoints: `save_strategy="no"`.'),
+    ("disable_tqdm", (False,), "show the progress table: `disable_tqdm=False`."),
 )
-
-
-def _value(value):
-    return getattr(value, "value", value)
 
 
 def ex15(args, profile) -> None:
     from transformers import TrainingArguments
 
     _expect(isinstance(args, TrainingArguments), "15", "ex15.type", type(args).__name__)
-    for name, wanted, advice in _ARGUMENTS:
-        expected = (
-            getattr(profile, wanted)
-            if isinstance(wanted, str) and hasattr(profile, wanted)
-            else wanted
-        )
-        found = _value(getattr(args, name))
+    for (name, _, advice), found, expected in compared(args, profile, _ARGUMENTS):
         _expect(
             found == expected,
             "15",
@@ -78,7 +74,7 @@ def ex15(args, profile) -> None:
             advice=advice,
         )
     _expect(
-        not args.report_to or args.report_to == ["none"],
+        reports_nowhere(args),
         "15",
         "ex15.value",
         args.report_to,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..arguments import compared, reports_nowhere
 from ._lab import LAB, expect, passed
 
 #: (TrainingArguments attribute, profile attribute, or a fixed value in a 1-tuple)
@@ -22,10 +23,6 @@ _ARGUMENTS = (
 )
 
 
-def _plain(value):
-    return getattr(value, "value", value)
-
-
 def ex07(args, trainer, model, tokenized_train_dataset, tokenized_validation_dataset, profile):
     from transformers import Trainer, TrainingArguments, default_data_collator
 
@@ -38,9 +35,7 @@ def ex07(args, trainer, model, tokenized_train_dataset, tokenized_validation_dat
         expected="a TrainingArguments",
         advice="`args` must be made by `TrainingArguments(...)`.",
     )
-    for name, source in _ARGUMENTS:
-        expected = source[0] if isinstance(source, tuple) else getattr(profile, source)
-        found = _plain(getattr(args, name, None))
+    for (name, source), found, expected in compared(args, profile, _ARGUMENTS):
         advice = (
             f"pass `{name}=profile.{source}`: typed-in numbers differ between profiles."
             if isinstance(source, str)
@@ -56,7 +51,7 @@ def ex07(args, trainer, model, tokenized_train_dataset, tokenized_validation_dat
             advice=advice,
         )
     expect(
-        not args.report_to or args.report_to == ["none"],
+        reports_nowhere(args),
         "07",
         "ex07.argument",
         args.report_to,
