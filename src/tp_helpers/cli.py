@@ -277,6 +277,13 @@ def _week_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+#: --source of the commands that read submissions (grade, similarity): classrun.default_source
+SOURCE_FROM_SUBMISSIONS = (
+    "solution notebook (default: the one in solutions/, or with several labs there, the one the "
+    "submissions name)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tp-course", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -327,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         "<student_id>.ipynb files, or an nbgrader submitted/ tree",
     )
     grade.add_argument("--out", required=True, help="output folder (resumable: re-run to go on)")
-    grade.add_argument("--source", help="solution notebook (default: the only one in solutions/)")
+    grade.add_argument("--source", help=SOURCE_FROM_SUBMISSIONS)
     grade.add_argument(
         "--jobs",
         type=int,
@@ -404,9 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     similarity.add_argument("submissions", help="what tp-course grade reads")
     similarity.add_argument("--out", required=True, help="folder of similarity.html and pairs.csv")
-    similarity.add_argument(
-        "--source", help="solution notebook (default: the only one in solutions/)"
-    )
+    similarity.add_argument("--source", help=SOURCE_FROM_SUBMISSIONS)
     similarity.add_argument("--layout", choices=LAYOUTS, help="how SUBMISSIONS is laid out")
     similarity.add_argument("--assignment", help="as for tp-course grade")
     similarity.add_argument(
