@@ -1,20 +1,21 @@
-"""Students install tp_helpers: it must not contain the code of any solution region."""
+"""Students install tp_helpers: it must not contain the code of any lab's solution regions."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbformat
+import pytest
 
 from tp_helpers.grading.model.source import find_regions, normalised
 
-from ..conftest import REPO, SOLUTION
+from ..conftest import REPO
 
 PACKAGE = REPO / "src" / "tp_helpers"
+#: every lab's solution notebook, and how many telling lines it has at least
+SOURCES = {"tp7_qa": 40, "tp8_unanswerable": 15}
 
 
-def _solution_lines() -> set[str]:
-    nb = nbformat.read(SOLUTION, as_version=4)
+def _solution_lines(lab: str) -> set[str]:
+    nb = nbformat.read(REPO / "solutions" / f"{lab}.ipynb", as_version=4)
     lines = set()
     for cell in nb.cells:
         for region in find_regions(cell.source)[0]:
@@ -27,13 +28,22 @@ def _solution_lines() -> set[str]:
     }
 
 
-def test_no_solution_line_in_the_package():
+def test_every_lab_is_listed():
+    assert sorted(SOURCES) == sorted(p.stem for p in (REPO / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("lab", sorted(SOURCES))
+def test_no_solution_line_in_the_package(lab):
     code = "\n".join(p.read_text("utf-8") for p in PACKAGE.rglob("*.py"))
     code = " ".join(code.split())  # compare modulo formatting
-    leaked = sorted(line for line in _solution_lines() if " ".join(line.split()) in code)
-    assert not leaked, f"solution lines found in {PACKAGE}: {leaked}"
+    lines = _solution_lines(lab)
+    assert len(lines) > SOURCES[lab]  # the solution has lines to look for
+    leaked = sorted(line for line in lines if " ".join(line.split()) in code)
+    assert not leaked, f"{lab} solution lines found in {PACKAGE}: {leaked}"
 
 
-def test_the_solution_has_lines_to_look_for():
-    assert len(_solution_lines()) > 40
-    assert Path(SOLUTION).is_file()
+def test_tp8s_multiple_choice_answer_is_not_in_clear():
+    source = (REPO / "solutions" / "tp8_unanswerable.ipynb").read_text("utf-8")
+    checks = (PACKAGE / "checks" / "tp8_unanswerable" / "features.py").read_text("utf-8")
+    assert 'same_rule = "B"' in source.replace('\\"', '"')
+    assert '"B"' not in checks.split("_WRONG_ADVICE")[0]
