@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,17 @@ def offline_splits(offline_profile):
     from datasets import load_dataset
 
     return load_dataset(offline_profile.dataset)
+
+
+@pytest.fixture
+def browser_work(tmp_path):
+    """A work folder and a started headless Chromium (the browser tests of both labs); skip, with
+    the reason, without one."""
+    from .test_browser import BrowserUnavailable, chromium
+
+    with contextlib.ExitStack() as stack:
+        try:
+            driver = stack.enter_context(chromium(tmp_path))
+        except BrowserUnavailable as exc:
+            pytest.skip(f"no headless Chromium: {exc}")
+        yield tmp_path, driver

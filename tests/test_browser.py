@@ -389,17 +389,6 @@ def solution_region(exercise: str) -> list[str]:
     raise LookupError(f"no region {exercise} in {SOLUTION_NOTEBOOK}")
 
 
-@pytest.fixture
-def browser_work(tmp_path) -> Iterator[tuple[Path, object]]:
-    """A work folder and a started headless Chromium; skip, with the reason, without one."""
-    with contextlib.ExitStack() as stack:
-        try:
-            driver = stack.enter_context(chromium(tmp_path))
-        except BrowserUnavailable as exc:
-            pytest.skip(f"no headless Chromium: {exc}")
-        yield tmp_path, driver
-
-
 @pytest.mark.slow
 def test_a_student_runs_exercise_01_in_jupyterlab(browser_work, capsys):
     work, driver = browser_work

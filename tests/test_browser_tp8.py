@@ -22,7 +22,6 @@ import copy
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -35,9 +34,7 @@ from .test_browser import (
     CELL_TIMEOUT,
     REPO,
     SCREENSHOT_COPY,
-    BrowserUnavailable,
     NotebookPage,
-    chromium,
     jupyterlab,
     lab_env,
 )
@@ -82,19 +79,6 @@ def solved_notebook(with_outputs: bool) -> nbformat.NotebookNode:
             cell.outputs = copy.deepcopy(stored[cell.id].get("outputs", []))
             cell.execution_count = stored[cell.id].get("execution_count")
     return nb
-
-
-@pytest.fixture
-def browser_work(tmp_path) -> Iterator[tuple[Path, object]]:
-    """A work folder and a started headless Chromium; skip, with the reason, without one."""
-    if not STUDENT.is_file():
-        pytest.skip(f"{STUDENT} does not exist yet: run `tp-course build`")
-    with contextlib.ExitStack() as stack:
-        try:
-            driver = stack.enter_context(chromium(tmp_path))
-        except BrowserUnavailable as exc:
-            pytest.skip(f"no headless Chromium: {exc}")
-        yield tmp_path, driver
 
 
 def scroll_to_cell(page: NotebookPage, text: str, timeout: float):
