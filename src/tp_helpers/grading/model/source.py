@@ -259,7 +259,7 @@ def read_source(path: Path) -> LabSource:
         exercises,
         hashlib.sha256(raw).hexdigest(),
         hidden,
-        title=_lab_title(nb) or path.stem,
+        title=lab_title(nb.cells) or path.stem,
         titles=exercise_titles(nb),
     )
 
@@ -273,10 +273,13 @@ _EXERCISE_HEADING_RE = re.compile(
 _CHECKS_IMPORT_RE = re.compile(r"^\s*from\s+tp_helpers\.checks\s+import\s+(\w+)", re.MULTILINE)
 
 
-def _lab_title(nb) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            match = _H1_RE.search(cell.source)
+def lab_title(cells) -> str:
+    """The lab's name: the first level-1 heading of a markdown cell ("" without one). ``cells``
+    as nbformat reads them or as plain JSON (a source may be a list of lines)."""
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            match = _H1_RE.search(source if isinstance(source, str) else "".join(source))
             if match:
                 return match["title"]
     return ""

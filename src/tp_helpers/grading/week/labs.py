@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from pathlib import Path
 
 from ..model.result import StudentResult
+from ..model.source import lab_title
 from .course import CourseError
 from .final import Week
-
-#: a notebook's title: its first level-1 heading, as :mod:`..model.source` reads it
-_TITLE = re.compile(r"^#\s+(?P<title>\S.*?)\s*$", re.MULTILINE)
 
 
 def settle_lab(
@@ -90,12 +87,4 @@ def _matches(notebook: Path, titles: set[str], digests: set[str]) -> bool:
         cells = json.loads(raw).get("cells", [])
     except (OSError, ValueError, AttributeError):
         return False
-    if hashlib.sha256(raw).hexdigest() in digests:
-        return True
-    for cell in cells:
-        if cell.get("cell_type") == "markdown":
-            source = cell.get("source", "")
-            match = _TITLE.search(source if isinstance(source, str) else "".join(source))
-            if match:
-                return match["title"] in titles
-    return False
+    return hashlib.sha256(raw).hexdigest() in digests or lab_title(cells) in titles
